@@ -1,0 +1,1 @@
+namespace Veo31.Core { internal static class Placeholder { } }

@@ -1,0 +1,1 @@
+namespace Veo31.PowerShell { internal static class Placeholder { } }
