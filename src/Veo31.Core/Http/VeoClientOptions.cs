@@ -1,0 +1,29 @@
+using System;
+using System.Net;
+
+namespace Veo31.Core.Http
+{
+    public sealed class VeoClientOptions
+    {
+        public static readonly Uri DefaultBaseUri = new Uri("https://veo3o1.com/api");
+
+        public Uri BaseUri { get; set; } = DefaultBaseUri;
+        /// <summary>Retries after the first attempt for calls that may be retried.</summary>
+        public int MaxRetryCount { get; set; } = 3;
+        public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+        public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>A Retry-After header longer than this is capped.</summary>
+        public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>Limit on one HTTP attempt (JSON calls; uploads and downloads time out on stalls, not on total length).</summary>
+        public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>Limit on one call including every retry.</summary>
+        public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(120);
+        /// <summary>Explicit proxy; null uses the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) or the system default.</summary>
+        public IWebProxy? Proxy { get; set; }
+        /// <summary>Largest JSON answer read; a larger one is an InvalidResponse, never read into memory.</summary>
+        public long MaxResponseBytes { get; set; } = 1024 * 1024;
+        public int MaxConnectionsPerServer { get; set; } = 64;
+        public int MaxPromptLength { get; set; } = 2000;
+        public long MaxImageBytes { get; set; } = 50L * 1024 * 1024;
+    }
+}

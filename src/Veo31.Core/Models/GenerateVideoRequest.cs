@@ -1,0 +1,14 @@
+namespace Veo31.Core.Models
+{
+    public sealed class GenerateVideoRequest
+    {
+        public string Prompt { get; set; } = "";
+        /// <summary>auto, 16:9 or 9:16.</summary>
+        public string AspectRatio { get; set; } = "auto";
+        public string? ImageUrl { get; set; }
+        public string? ImageKey { get; set; }
+
+        /// <summary>image_to_video when an image is given, text_to_video otherwise.</summary>
+        public string GenerationType => ImageUrl != null || ImageKey != null ? "image_to_video" : "text_to_video";
+    }
+}

@@ -1,1 +1,0 @@
-namespace Veo31.Core { internal static class Placeholder { } }
