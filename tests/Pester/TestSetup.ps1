@@ -1,0 +1,7 @@
+# Dot-sourced by every Pester file: the built module, the emulator helpers and sample files.
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:ModulePath = if ($env:VEO_TEST_MODULE_PATH) { $env:VEO_TEST_MODULE_PATH } else { Join-Path $script:RepoRoot 'out/Veo31' }
+$script:FixturesPath = Join-Path $script:RepoRoot 'tests/Fixtures'
+Import-Module (Join-Path $script:RepoRoot 'tools/VeoEmulator.psm1') -Force
+Import-Module (Join-Path $script:RepoRoot 'tools/SampleImages.psm1') -Force
+Import-Module $script:ModulePath -Force
