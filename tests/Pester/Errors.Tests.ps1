@@ -1,0 +1,182 @@
+# Every error case of design.md's table maps to its ErrorId, category and exception properties.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
+    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
+
+    function script:Connect-Emulator {
+        param([int] $MaxRetryCount = 0, [int] $TimeoutSec = 10, [securestring] $ApiKey = $Emulator.SecureKey, [uri] $BaseUri = $Emulator.ApiUri)
+        Connect-Veo -BaseUri $BaseUri -ApiKey $ApiKey -MaxRetryCount $MaxRetryCount -TimeoutSec $TimeoutSec
+    }
+
+    # Runs a script block with -ErrorAction Stop semantics and returns the ErrorRecord it raised.
+    function script:Get-VeoError([scriptblock] $Action) {
+        try { $null = & $Action; $null } catch { $_ }
+    }
+
+    function script:Assert-VeoError($Record, [string] $ErrorId, [string] $Category) {
+        $Record | Should -Not -BeNullOrEmpty -Because "an error $ErrorId was expected"
+        $Record.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        "$($Record.CategoryInfo.Category)" | Should -Be $Category
+        $Record.Exception.GetType().FullName | Should -Be 'Veo31.PowerShell.VeoApiException'
+        $Record.Exception.ErrorId | Should -Be $ErrorId
+    }
+}
+
+AfterAll {
+    Disconnect-Veo -ErrorAction SilentlyContinue
+    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
+    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+}
+
+Describe 'API error codes' {
+    BeforeEach {
+        Clear-VeoEmulatorFault $Emulator
+        Connect-Emulator
+    }
+
+    It '1000 becomes InvalidParameters (InvalidArgument)' {
+        $record = Get-VeoError { New-VeoVideo -Prompt 'an image nobody uploaded' -ImageUrl 'http://127.0.0.1:1/images/none' -ImageKey 'no-such-key' -ErrorAction Stop }
+        Assert-VeoError $record 'InvalidParameters' 'InvalidArgument'
+        $record.Exception.Code | Should -Be 1000
+    }
+
+    It '1001 becomes InsufficientCredits (QuotaExceeded) showing required and current credits' {
+        Set-VeoEmulatorKey $Emulator -Key 'poor-key' -Credits 1
+        Connect-Emulator -ApiKey (ConvertTo-SecureString 'poor-key' -AsPlainText -Force)
+        $record = Get-VeoError { New-VeoVideo -Prompt 'costs two credits' -ErrorAction Stop }
+        Assert-VeoError $record 'InsufficientCredits' 'QuotaExceeded'
+        $record.Exception.Code | Should -Be 1001
+        $record.Exception.RequiredCredits | Should -Be 2
+        $record.Exception.CurrentCredits | Should -Be 1
+        $record.Exception.Message | Should -Match '2'
+        $record.Exception.Message | Should -Match '1'
+    }
+
+    It '1002 becomes AuthenticationFailed (AuthenticationError)' {
+        Connect-Emulator -ApiKey (ConvertTo-SecureString 'not-a-real-key' -AsPlainText -Force)
+        $record = Get-VeoError { New-VeoVideo -Prompt 'wrong key' -ErrorAction Stop }
+        Assert-VeoError $record 'AuthenticationFailed' 'AuthenticationError'
+        $record.Exception.Code | Should -Be 1002
+        $record.Exception.HttpStatus | Should -Be 401
+    }
+
+    It '1003 becomes RateLimited (LimitsExceeded) with the Retry-After' {
+        $video = New-VeoVideo -Prompt 'rate limited status'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'rateLimit' -RetryAfter 2
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        Assert-VeoError $record 'RateLimited' 'LimitsExceeded'
+        $record.Exception.Code | Should -Be 1003
+        $record.Exception.HttpStatus | Should -Be 429
+        $record.Exception.RetryAfter | Should -Be ([timespan]::FromSeconds(2))
+    }
+
+    It '5000 becomes ServerError (ResourceUnavailable)' {
+        $video = New-VeoVideo -Prompt 'server error status'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'error5000'
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        Assert-VeoError $record 'ServerError' 'ResourceUnavailable'
+        $record.Exception.Code | Should -Be 5000
+    }
+
+    It 'an HTML 502 from a proxy becomes ServerError with the HTTP status' {
+        $video = New-VeoVideo -Prompt 'html from a proxy'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'html502'
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        Assert-VeoError $record 'ServerError' 'ResourceUnavailable'
+        $record.Exception.HttpStatus | Should -Be 502
+    }
+
+    It 'a 5000 answer to generate is GenerationOutcomeUnknown after exactly one POST' {
+        Reset-VeoEmulatorStats $Emulator
+        Connect-Emulator -MaxRetryCount 3
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'generate-video' -Kind 'error5000'
+        $record = Get-VeoError { New-VeoVideo -Prompt 'maybe charged' -ErrorAction Stop }
+        Assert-VeoError $record 'GenerationOutcomeUnknown' 'InvalidResult'
+        $record.Exception.RequestFingerprint | Should -Not -BeNullOrEmpty
+        (Get-VeoEmulatorStats $Emulator).requests.'generate-video' | Should -Be 1
+    }
+}
+
+Describe 'Transport failures' {
+    It 'a refused connection becomes ConnectionFailed (ConnectionError)' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        Connect-Emulator -BaseUri "http://127.0.0.1:$port/api"
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid 'no-server-here' -ErrorAction Stop }
+        Assert-VeoError $record 'ConnectionFailed' 'ConnectionError'
+    }
+
+    It 'an answer slower than -TimeoutSec becomes Timeout (OperationTimeout)' {
+        Connect-Emulator -TimeoutSec 1
+        $video = New-VeoVideo -Prompt 'slow status'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'delay' -DelayMs 5000
+        try {
+            $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        } finally { Clear-VeoEmulatorFault $Emulator }
+        Assert-VeoError $record 'Timeout' 'OperationTimeout'
+    }
+}
+
+Describe 'Generation and local checks' {
+    BeforeEach {
+        Clear-VeoEmulatorFault $Emulator
+        Connect-Emulator
+    }
+
+    It 'a failed generation is a non-terminating GenerationFailed (InvalidResult) with the reason' {
+        $video = New-VeoVideo -Prompt 'this one breaks [fail]'
+        $results = $video | Wait-VeoVideo -PollIntervalSec 0.1 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+        $results | Should -BeNullOrEmpty
+        $waitErrors.Count | Should -Be 1
+        Assert-VeoError $waitErrors[0] 'GenerationFailed' 'InvalidResult'
+        $waitErrors[0].TargetObject.Uuid | Should -Be $video.Uuid
+        $waitErrors[0].Exception.Message | Should -Match 'policy|fail'
+    }
+
+    It 'GenerationFailed stops a script under -ErrorAction Stop' {
+        $video = New-VeoVideo -Prompt 'this one breaks too [fail:errorMessage]'
+        $record = Get-VeoError { $video | Wait-VeoVideo -PollIntervalSec 0.1 -ErrorAction Stop }
+        Assert-VeoError $record 'GenerationFailed' 'InvalidResult'
+    }
+
+    It 'a text file renamed .png is ImageFormatNotSupported (InvalidData) before any upload' {
+        Reset-VeoEmulatorStats $Emulator
+        $fake = Join-Path $TestDrive 'not-really.png'
+        Set-Content -LiteralPath $fake -Value 'this is text, not an image'
+        $record = Get-VeoError { Send-VeoImage -LiteralPath $fake -ErrorAction Stop }
+        Assert-VeoError $record 'ImageFormatNotSupported' 'InvalidData'
+        (Get-VeoEmulatorStats $Emulator).requests.'upload-video-image' | Should -Be 0
+    }
+
+    It 'a 51 MB image is ImageTooLarge (LimitsExceeded) before any upload' {
+        Reset-VeoEmulatorStats $Emulator
+        $big = Join-Path $TestDrive 'huge.png'
+        $stream = [System.IO.File]::Create($big)
+        try {
+            $signature = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
+            $stream.Write($signature, 0, 8)
+            $stream.SetLength(51MB)
+        } finally { $stream.Dispose() }
+        $record = Get-VeoError { Send-VeoImage -LiteralPath $big -ErrorAction Stop }
+        Assert-VeoError $record 'ImageTooLarge' 'LimitsExceeded'
+        (Get-VeoEmulatorStats $Emulator).requests.'upload-video-image' | Should -Be 0
+    }
+
+    It 'a per-item failure does not stop the other items' {
+        $fake = Join-Path $TestDrive 'broken.png'
+        Set-Content -LiteralPath $fake -Value 'not an image'
+        $good = Join-Path $FixturesPath 'sample.png'
+        $images = @($fake, $good | Send-VeoImage -ErrorVariable uploadErrors -ErrorAction SilentlyContinue)
+        $images.Count | Should -Be 1
+        $uploadErrors.Count | Should -Be 1
+        $uploadErrors[0].TargetObject | Should -Not -BeNullOrEmpty
+    }
+
+    It 'without a session every cmdlet reports NotConnected (InvalidOperation)' {
+        Disconnect-Veo
+        $record = Get-VeoError { New-VeoVideo -Prompt 'nobody connected' -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'NotConnected,*'
+        "$($record.CategoryInfo.Category)" | Should -Be 'InvalidOperation'
+    }
+}

@@ -1,0 +1,33 @@
+# Dependency isolation: Veo31 works after another module loaded a different Polly first.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
+}
+
+AfterAll {
+    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+}
+
+Describe 'Dependency isolation' {
+    It 'imports and generates after Polly.Core 8.1.0 was loaded first, using its own Polly from Dependencies/' {
+        $otherPolly = Join-Path $RepoRoot '.tools/packages/polly.core/8.1.0/lib/netstandard2.0/Polly.Core.dll'
+        Test-Path -LiteralPath $otherPolly | Should -BeTrue
+        $journal = Join-Path $TestDrive 'journal.jsonl'
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -LiteralPath '$otherPolly'
+Import-Module '$ModulePath'
+`$env:VEO_JOURNAL = '$journal'
+Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($Emulator.ApiKey)' -AsPlainText -Force)
+`$video = New-VeoVideo -Prompt 'isolation check' | Wait-VeoVideo -PollIntervalSec 0.1
+`$pollies = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Polly.Core' }
+[pscustomobject]@{ Status = "`$(`$video.Status)"; PollyLocations = @(`$pollies | ForEach-Object Location) } | ConvertTo-Json -Compress
+"@
+        $output = & (Get-DotnetPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $result = ($output | Select-Object -Last 1) | ConvertFrom-Json
+        $result.Status | Should -Be 'Completed'
+        $result.PollyLocations | Should -Contain $otherPolly
+        @($result.PollyLocations | Where-Object { $_ -like (Join-Path $ModulePath 'Dependencies*') }).Count | Should -Be 1
+    }
+}
