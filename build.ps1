@@ -57,8 +57,9 @@ function Get-ModuleVersion {
 
 function Get-PesterModulePath {
     $manifest = Join-Path $Root ".tools/packages/pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path -LiteralPath $manifest)) {
-        Write-Host "Restoring Pester $PesterVersion from NuGet..."
+    $olderPolly = Join-Path $Root '.tools/packages/polly.core/8.1.0'
+    if (-not (Test-Path -LiteralPath $manifest) -or -not (Test-Path -LiteralPath $olderPolly)) {
+        Write-Host "Restoring test tools (Pester $PesterVersion) from NuGet..."
         Invoke-Dotnet restore (Join-Path $Root 'tools/tools.proj') --nologo -v q
     }
     $manifest

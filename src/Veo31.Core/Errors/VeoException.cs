@@ -24,5 +24,11 @@ namespace Veo31.Core.Errors
         public string? Uuid { get; set; }
         /// <summary>How many attempts were made before giving up.</summary>
         public int Attempts { get; set; }
+
+        /// <summary>Whether another attempt could succeed (decided where the failure was classified).</summary>
+        internal bool IsTransient { get; set; }
+
+        /// <summary>True only when the connection never opened, so the server cannot have seen the request.</summary>
+        internal bool RequestNeverSent { get; set; }
     }
 }

@@ -1,15 +1,107 @@
 using System;
+using System.IO;
+using System.Text;
+using Veo31.Core.Errors;
 
 namespace Veo31.Core.Files
 {
     /// <summary>File names derived from what a server says, made safe to create under a destination folder.</summary>
     public static class SafeFileNames
     {
+        private static readonly string[] ReservedWindowsNames =
+        {
+            "CON", "PRN", "AUX", "NUL",
+            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+        };
+
+        // Invalid on Windows whatever the platform we run on, so a name made here works everywhere.
+        private const string InvalidCharacters = "<>:\"/\\|?*";
+
         /// <summary>A file name from a uuid: only [A-Za-z0-9._-], no leading/trailing dots, no reserved Windows names.</summary>
-        public static string FromUuid(string uuid, string extension = ".mp4") => throw new NotImplementedException();
+        public static string FromUuid(string uuid, string extension = ".mp4")
+        {
+            if (string.IsNullOrWhiteSpace(uuid)) throw new VeoException(VeoErrorKind.UnsafePath, "A uuid is required to name the file.");
+            var sb = new StringBuilder(uuid.Length);
+            foreach (char c in uuid)
+                sb.Append(IsPlainChar(c) ? c : '_');
+            string stem = sb.ToString().Trim('.');
+            if (stem.Length == 0 || stem.Replace("_", "").Length == 0)
+                throw new VeoException(VeoErrorKind.UnsafePath, "The uuid '" + uuid + "' gives no usable file name.");
+            if (stem.Length > 200) stem = stem.Substring(0, 200).TrimEnd('.');
+            if (IsReservedName(stem)) stem = "_" + stem;
+
+            string ext = extension ?? "";
+            if (ext.Length > 0)
+            {
+                if (ext[0] != '.') ext = "." + ext;
+                foreach (char c in ext.Substring(1))
+                    if (!IsPlainChar(c) || c == '.')
+                        throw new VeoException(VeoErrorKind.UnsafePath, "The extension '" + extension + "' is not a plain file extension.");
+                if (ext.Length == 1) ext = "";
+            }
+            return stem + ext;
+        }
 
         /// <summary>Full path of fileName inside destinationDirectory; throws UnsafePath if it would land outside
         /// (.., rooted paths, reserved names, trailing dots or spaces).</summary>
-        public static string ResolveInside(string destinationDirectory, string fileName) => throw new NotImplementedException();
+        public static string ResolveInside(string destinationDirectory, string fileName)
+        {
+            if (string.IsNullOrWhiteSpace(destinationDirectory))
+                throw new VeoException(VeoErrorKind.UnsafePath, "A destination folder is required.");
+            CheckFileName(fileName);
+            string root;
+            try
+            {
+                root = Path.GetFullPath(destinationDirectory);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException || ex is System.Security.SecurityException)
+            {
+                throw new VeoException(VeoErrorKind.UnsafePath, "The destination folder '" + destinationDirectory + "' is not a valid path.", ex);
+            }
+            string full = Path.GetFullPath(Path.Combine(root, fileName));
+            string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+                ? root : root + Path.DirectorySeparatorChar;
+            StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (!full.StartsWith(rootWithSeparator, comparison) || full.Length == rootWithSeparator.Length)
+                throw new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' would land outside '" + root + "'.");
+            return full;
+        }
+
+        internal static void CheckFileName(string fileName)
+        {
+            if (string.IsNullOrWhiteSpace(fileName))
+                throw new VeoException(VeoErrorKind.UnsafePath, "A file name is required.");
+            if (fileName == "." || fileName == ".." || fileName.Contains(".."))
+                throw Unsafe(fileName, "it contains '..'");
+            if (Path.IsPathRooted(fileName) || fileName.StartsWith("~", StringComparison.Ordinal))
+                throw Unsafe(fileName, "it is a rooted path");
+            foreach (char c in fileName)
+            {
+                if (c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0)
+                    throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (Array.IndexOfAny(fileName.ToCharArray(), Path.GetInvalidFileNameChars()) >= 0)
+                throw Unsafe(fileName, "it contains a character not allowed in file names");
+            if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))
+                throw Unsafe(fileName, "it starts with a space or ends with a dot or a space");
+            if (IsReservedName(fileName))
+                throw Unsafe(fileName, "it is a reserved device name on Windows");
+        }
+
+        internal static bool IsReservedName(string name)
+        {
+            int dot = name.IndexOf('.');
+            string stem = (dot >= 0 ? name.Substring(0, dot) : name).TrimEnd(' ');
+            foreach (string reserved in ReservedWindowsNames)
+                if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static bool IsPlainChar(char c)
+            => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+        private static VeoException Unsafe(string fileName, string why)
+            => new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' is not safe: " + why + ".");
     }
 }

@@ -1,5 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using Veo31.Core.Errors;
 using Veo31.Core.Models;
 
 namespace Veo31.Core.Journal
@@ -12,16 +16,116 @@ namespace Veo31.Core.Journal
     {
         public const string EnvironmentVariable = "VEO_JOURNAL";
 
-        public JobJournal(string path) => throw new NotImplementedException();
+        private readonly object _writeLock = new object();
 
-        public string Path => throw new NotImplementedException();
+        public JobJournal(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
+            Path = System.IO.Path.GetFullPath(path);
+        }
+
+        public string Path { get; }
+
+        /// <summary>How long a writer waits for another process to release the journal lock.</summary>
+        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
         /// <summary>$env:VEO_JOURNAL, else LocalApplicationData/Veo31/journal.jsonl.</summary>
-        public static string DefaultPath => throw new NotImplementedException();
+        public static string DefaultPath
+        {
+            get
+            {
+                string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+                if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment!;
+                string localData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+                if (string.IsNullOrEmpty(localData)) localData = System.IO.Path.GetTempPath();
+                return System.IO.Path.Combine(localData, "Veo31", "journal.jsonl");
+            }
+        }
 
-        public void RecordSubmitted(VideoJobInfo job, GenerateVideoRequest request) => throw new NotImplementedException();
-        public void RecordStatus(VideoJobInfo job) => throw new NotImplementedException();
-        public void RecordSaved(string uuid, string savedPath) => throw new NotImplementedException();
-        public IReadOnlyList<JournalEntry> ReadAll() => throw new NotImplementedException();
+        public void RecordSubmitted(VideoJobInfo job, GenerateVideoRequest request)
+        {
+            if (job == null) throw new ArgumentNullException(nameof(job));
+            Append(JournalRecordCodec.Submitted(job, request, DateTimeOffset.UtcNow));
+        }
+
+        public void RecordStatus(VideoJobInfo job)
+        {
+            if (job == null) throw new ArgumentNullException(nameof(job));
+            Append(JournalRecordCodec.Status(job, DateTimeOffset.UtcNow));
+        }
+
+        public void RecordSaved(string uuid, string savedPath)
+        {
+            if (string.IsNullOrEmpty(uuid)) throw new ArgumentNullException(nameof(uuid));
+            Append(JournalRecordCodec.Saved(uuid, savedPath, DateTimeOffset.UtcNow));
+        }
+
+        public IReadOnlyList<JournalEntry> ReadAll()
+        {
+            var entries = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
+            var order = new List<JournalEntry>();
+            string text;
+            try
+            {
+                using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream, new UTF8Encoding(false));
+                text = reader.ReadToEnd();
+            }
+            catch (FileNotFoundException) { return order; }
+            catch (DirectoryNotFoundException) { return order; }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Path + "' cannot be read: " + ex.Message, ex);
+            }
+
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.Trim().Length == 0) continue;
+                JournalRecordCodec.FoldInto(line, entries, order);
+            }
+            return order;
+        }
+
+        private void Append(byte[] line)
+        {
+            lock (_writeLock)
+            {
+                try
+                {
+                    string? directory = System.IO.Path.GetDirectoryName(Path);
+                    if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+                    using (AcquireProcessLock())
+                    using (var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                    {
+                        stream.Write(line, 0, line.Length);
+                        stream.Flush(true);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Path + "' cannot be written: " + ex.Message, ex);
+                }
+            }
+        }
+
+        private FileStream AcquireProcessLock()
+        {
+            string lockPath = Path + ".lock";
+            DateTime deadline = DateTime.UtcNow + LockTimeout;
+            int delayMs = 2;
+            var random = new Random();
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    System.Threading.Thread.Sleep(delayMs + random.Next(delayMs));
+                    delayMs = Math.Min(delayMs * 2, 50);
+                }
+            }
+        }
     }
 }
