@@ -1,0 +1,120 @@
+<#
+.SYNOPSIS
+    Runs many jobs through the whole pipeline against the emulator with faults injected, and reports
+    what a runbook owner cares about: every accepted job completed and saved, no duplicate charge,
+    no partial file.
+.DESCRIPTION
+    Half the jobs are text-to-video, half image-to-video. Faults hit every endpoint at -FaultRate.
+    Faults on POST /generate-video are of the kinds where the server did not act (5000, HTML 502,
+    rate limit, a connection dropped before the request was read): the module must surface those as
+    GenerationOutcomeUnknown or retry them (rate limit) without ever charging twice. Work that fails
+    after retries is resumed from the journal, as a runbook would on its next run.
+    Returns one object with the figures (also printed).
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [int] $Jobs = 1000,
+    [double] $FaultRate = 0.2,
+    [double] $JobSeconds = 2,
+    [int] $MaxResumePasses = 5,
+    [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "veo31-soak-$([guid]::NewGuid().ToString('n'))")
+)
+$ErrorActionPreference = 'Stop'
+$repoRoot = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+Import-Module (Join-Path $repoRoot 'tools/VeoEmulator.psm1') -Force
+Import-Module (Join-Path $repoRoot 'tools/SampleImages.psm1') -Force
+Import-Module $ModulePath -Force
+
+$faultsByEndpoint = [ordered]@{
+    'generate-video'     = 'error5000', 'html502', 'rateLimit', 'drop'
+    'video-status'       = 'error5000', 'html502', 'empty503', 'drop', 'rateLimit', 'error5000http200'
+    'upload-video-image' = 'error5000', 'html502', 'drop', 'rateLimit'
+    'cdn-video'          = 'truncate', 'drop', 'empty503'
+}
+$faultSpec = @(foreach ($endpoint in $faultsByEndpoint.Keys) {
+    $kinds = $faultsByEndpoint[$endpoint]
+    foreach ($kind in $kinds) { '{0}:{1}:{2}' -f $endpoint, $kind, [Math]::Round($FaultRate / $kinds.Count, 4) }
+}) -join ';'
+
+$null = New-Item -ItemType Directory -Path $WorkPath -Force
+$imageDir = New-Item -ItemType Directory -Path (Join-Path $WorkPath 'images') -Force
+$videoDir = Join-Path $WorkPath 'videos'
+$imageJobs = [int][Math]::Floor($Jobs / 2)
+$textJobs = $Jobs - $imageJobs
+$template = New-VeoSamplePng -Path (Join-Path $imageDir 'template.png') -Width 32 -Height 18
+for ($i = 1; $i -le $imageJobs; $i++) { Copy-Item -LiteralPath $template.FullName -Destination (Join-Path $imageDir "image-$i.png") }
+Remove-Item -LiteralPath $template.FullName
+
+$emulator = Start-VeoEmulator -ArgumentList '--job-seconds', $JobSeconds, '--faults', $faultSpec, '--credits', ($Jobs * 4)
+$savedJournal = $env:VEO_JOURNAL
+$env:VEO_JOURNAL = Join-Path $WorkPath 'journal.jsonl'
+$process = [Diagnostics.Process]::GetCurrentProcess()
+$clock = [Diagnostics.Stopwatch]::StartNew()
+try {
+    Connect-Veo -BaseUri $emulator.ApiUri -ApiKey $emulator.SecureKey
+    $errors = [Collections.Generic.List[object]]::new()
+
+    $texts = 1..$textJobs | ForEach-Object { "soak text job $_" } |
+        New-VeoVideo -ErrorAction SilentlyContinue -ErrorVariable +submitErrors
+    $images = Get-ChildItem -Path (Join-Path $imageDir '*.png') |
+        Send-VeoImage -ErrorAction SilentlyContinue -ErrorVariable +uploadErrors |
+        New-VeoVideo -Prompt 'soak image job' -ErrorAction SilentlyContinue -ErrorVariable +submitErrors
+    $accepted = @($texts) + @($images) | Where-Object { $_ }
+
+    $null = $accepted | Wait-VeoVideo -PollIntervalSec 1 -ErrorAction SilentlyContinue -ErrorVariable +waitErrors |
+        Save-VeoVideo -Destination $videoDir -ErrorAction SilentlyContinue -ErrorVariable +saveErrors
+
+    # What failed after its retries is resumed from the journal, as the next runbook run would.
+    $passes = 0
+    while ($passes -lt $MaxResumePasses) {
+        $unsaved = @(Get-VeoVideo | Where-Object { "$($_.Status)" -ne 'Failed' -and -not $_.SavedPath })
+        if ($unsaved.Count -eq 0) { break }
+        $passes++
+        $null = $unsaved | Wait-VeoVideo -PollIntervalSec 1 -ErrorAction SilentlyContinue -ErrorVariable +resumeErrors |
+            Save-VeoVideo -Destination $videoDir -Force -ErrorAction SilentlyContinue -ErrorVariable +resumeErrors
+    }
+    $clock.Stop()
+
+    $stats = Get-VeoEmulatorStats $emulator
+    $emulatorJobs = @(Invoke-RestMethod -Uri "$($emulator.ControlUri)/jobs")
+    $journal = @(Get-VeoVideo)
+    $savedByUuid = @{}
+    foreach ($entry in $journal) { if ($entry.SavedPath) { $savedByUuid[$entry.Uuid] = $entry.SavedPath } }
+    $lost = @($emulatorJobs | Where-Object { -not $savedByUuid.ContainsKey($_.uuid) })
+
+    $expected = @{}
+    $corrupt = 0
+    foreach ($uuid in $savedByUuid.Keys) {
+        $path = $savedByUuid[$uuid]
+        if (-not (Test-Path -LiteralPath $path)) { $corrupt++; continue }
+        if (-not $expected.ContainsKey('hash')) { $expected.hash = (Get-VeoEmulatorVideoHash $emulator -Uuid $uuid).sha256 }
+        if ((Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash -ne $expected.hash.ToUpperInvariant()) { $corrupt++ }
+    }
+    $partials = @(Get-ChildItem -LiteralPath $videoDir -File -ErrorAction SilentlyContinue | Where-Object Extension -ne '.mp4')
+    $requests = ($stats.requests.PSObject.Properties | Measure-Object -Property Value -Sum).Sum
+    $outcomeUnknown = @($submitErrors | Where-Object { $_.FullyQualifiedErrorId -like 'GenerationOutcomeUnknown,*' }).Count
+
+    $figures = [pscustomobject]@{
+        Jobs                      = $Jobs
+        FaultRate                 = $FaultRate
+        UploadsFailed             = @($uploadErrors).Count
+        SubmitOutcomeUnknown      = $outcomeUnknown
+        AcceptedByApi             = $emulatorJobs.Count
+        CompletedAndSaved         = $savedByUuid.Count
+        LostJobs                  = $lost.Count
+        DuplicateCharges          = [int]$stats.duplicateCharges
+        CorruptOrPartialFiles     = $corrupt + $partials.Count
+        ResumePasses              = $passes
+        RequestsPerAcceptedJob    = if ($emulatorJobs.Count) { [Math]::Round($requests / $emulatorJobs.Count, 2) } else { 0 }
+        WallTimeSec               = [Math]::Round($clock.Elapsed.TotalSeconds, 1)
+        PeakWorkingSetMB          = [Math]::Round($process.PeakWorkingSet64 / 1MB, 1)
+    }
+    $figures | Format-List | Out-Host
+    $figures
+} finally {
+    $env:VEO_JOURNAL = $savedJournal
+    Disconnect-Veo -ErrorAction SilentlyContinue
+    Stop-VeoEmulator $emulator
+    Remove-Item -LiteralPath $WorkPath -Recurse -Force -ErrorAction SilentlyContinue
+}
