@@ -1,0 +1,197 @@
+# The key never leaks; hostile server answers and hostile input end in documented ErrorIds.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
+    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
+    $script:Canary = 'canary-' + [guid]::NewGuid().ToString('n')
+    Set-VeoEmulatorKey $Emulator -Key $Canary -Credits 1000
+
+    function script:Connect-Canary([int] $MaxRetryCount = 0, [int] $TimeoutSec = 10) {
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -MaxRetryCount $MaxRetryCount -TimeoutSec $TimeoutSec
+    }
+
+    function script:Get-VeoError([scriptblock] $Action) {
+        try { $null = & $Action; $null } catch { $_ }
+    }
+}
+
+AfterAll {
+    Disconnect-Veo -ErrorAction SilentlyContinue
+    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
+    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+}
+
+Describe 'The API key never leaks' {
+    It 'appears nowhere: no stream, no transcript, no $Error, no serialised object, no CDN request' {
+        $transcript = Join-Path $TestDrive 'transcript.txt'
+        $images = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'canary-images')
+        Copy-Item (Join-Path $FixturesPath 'sample.png') $images
+        Set-Content -LiteralPath (Join-Path $images 'fake.png') -Value 'not an image'
+        Reset-VeoEmulatorStats $Emulator
+        $Error.Clear()
+        $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'
+        $null = Start-Transcript -LiteralPath $transcript
+        try {
+            $session = Connect-Canary -MaxRetryCount 1
+            $session = Get-VeoSession
+            $captured = & {
+                Get-ChildItem -Path (Join-Path $images '*.png') | Send-VeoImage -Verbose -Debug |
+                    New-VeoVideo -Prompt 'canary pipeline' -Verbose -Debug |
+                    Wait-VeoVideo -PollIntervalSec 0.1 -Verbose -Debug |
+                    Save-VeoVideo -Destination (Join-Path $TestDrive 'canary-out') -Verbose -Debug
+                New-VeoVideo -Prompt 'canary fails [fail]' -Verbose -Debug | Wait-VeoVideo -PollIntervalSec 0.1 -Verbose -Debug
+                $null = Add-VeoEmulatorFault $Emulator -Endpoint 'generate-video' -Kind 'error5000' -Count 1
+                New-VeoVideo -Prompt 'canary outcome unknown' -Verbose -Debug
+                $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'html502' -Count 2
+                Get-VeoVideoStatus -Uuid 'canary-status' -Verbose -Debug
+                Set-VeoEmulatorKey $Emulator -Key $Canary -Credits 0
+                New-VeoVideo -Prompt 'canary without credits' -Verbose -Debug
+                Set-VeoEmulatorKey $Emulator -Key $Canary -Credits 1000
+                Get-VeoVideo -Verbose -Debug
+                Get-VeoSession | Format-List * | Out-String
+            } *>&1 | Out-String
+        } finally {
+            $VerbosePreference = 'SilentlyContinue'; $DebugPreference = 'SilentlyContinue'; $InformationPreference = 'SilentlyContinue'
+            $null = Stop-Transcript
+            Clear-VeoEmulatorFault $Emulator
+        }
+
+        $captured | Should -Match 'canary pipeline' -Because 'the capture must hold the run it searches'
+        $captured | Should -Match 'GenerationOutcomeUnknown|InsufficientCredits|credits'
+        $places = [ordered]@{
+            Streams       = $captured
+            Transcript    = Get-Content -Raw -LiteralPath $transcript
+            ErrorVariable = ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception)" }) -join "`n"
+            SessionJson   = $session | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+            SessionText   = ($session | Format-List * -Force | Out-String) + $session.ToString()
+            SessionClixml = [System.Management.Automation.PSSerializer]::Serialize($session, 3)
+            JournalFile   = Get-Content -Raw -LiteralPath $env:VEO_JOURNAL
+        }
+        $places.ErrorVariable | Should -Not -BeNullOrEmpty
+        foreach ($place in $places.Keys) {
+            $places[$place] | Should -Not -Match ([regex]::Escape($Canary)) -Because "the key must not appear in $place"
+        }
+        (Get-VeoEmulatorStats $Emulator).cdnAuthorizationHeaders.Count | Should -Be 0
+    }
+}
+
+Describe 'Hostile server answers' {
+    BeforeAll { Connect-Canary }
+    BeforeEach { Clear-VeoEmulatorFault $Emulator }
+    AfterAll { Clear-VeoEmulatorFault $Emulator }
+
+    It '<Kind> from /video-status ends in <ErrorId>' -ForEach @(
+        @{ Kind = 'malformedJson'; ErrorId = 'InvalidResponse' }
+        @{ Kind = 'truncatedJson'; ErrorId = 'InvalidResponse' }
+        @{ Kind = 'missingData'; ErrorId = 'InvalidResponse' }
+        @{ Kind = 'hugeBody'; ErrorId = 'InvalidResponse' }
+        @{ Kind = 'html502'; ErrorId = 'ServerError' }
+        @{ Kind = 'empty503'; ErrorId = 'ServerError' }
+    ) {
+        $video = New-VeoVideo -Prompt "hostile $Kind"
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind $Kind
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $record.Exception.GetType().Name | Should -Be 'VeoApiException'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
+
+    It 'an endless slow body ends in Timeout' {
+        Connect-Canary -TimeoutSec 1
+        try {
+            $video = New-VeoVideo -Prompt 'hostile slow body'
+            $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'slowBody'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+            $record.FullyQualifiedErrorId | Should -BeLike 'Timeout,*'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        } finally { Connect-Canary }
+    }
+
+    It 'wrong types (string progress, numeric uuid) are read tolerantly, not crashed on' {
+        $video = New-VeoVideo -Prompt 'hostile wrong types'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'wrongTypes'
+        $status = Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop
+        $status.Progress | Should -Be 85
+        $status.Uuid | Should -Be '123'
+    }
+
+    It 'a videoUrl of <Url> is refused with UnsafeUrl and nothing is written' -ForEach @(
+        @{ Url = 'file:///etc/passwd' }
+        @{ Url = 'javascript:alert(1)' }
+        @{ Url = '/videos/relative.mp4' }
+    ) {
+        $video = New-VeoVideo -Prompt "hostile url $Url" | Wait-VeoVideo -PollIntervalSec 0.1
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'badVideoUrl' -Value $Url
+        $destination = Join-Path $TestDrive ("bad-url-" + [guid]::NewGuid().ToString('n'))
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid | Save-VeoVideo -Destination $destination -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'UnsafeUrl,*'
+        @(Get-ChildItem -LiteralPath $destination -Recurse -File -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+}
+
+Describe 'Hostile paths and input' {
+    BeforeAll {
+        Connect-Canary
+        $script:Done = New-VeoVideo -Prompt 'a video to save in odd places' | Wait-VeoVideo -PollIntervalSec 0.1
+    }
+
+    It 'refuses the file name <Template> with UnsafePath and writes nothing outside -Destination' -ForEach @(
+        @{ Template = '../escape.mp4' }
+        @{ Template = '/tmp/absolute.mp4' }
+        @{ Template = 'CON.mp4' }
+        @{ Template = 'trailing-dot.' }
+        @{ Template = 'sub/../../escape2.mp4' }
+    ) {
+        $root = New-Item -ItemType Directory -Path (Join-Path $TestDrive ("paths-" + [guid]::NewGuid().ToString('n')))
+        $destination = New-Item -ItemType Directory -Path (Join-Path $root 'dest')
+        $record = Get-VeoError { $Done | Save-VeoVideo -Destination $destination -FileNameTemplate $Template -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'UnsafePath,*'
+        @(Get-ChildItem -LiteralPath $root -Recurse -File).Count | Should -Be 0
+        Test-Path -LiteralPath '/tmp/absolute.mp4' | Should -BeFalse
+    }
+
+    It 'never overwrites without -Force (FileExists) and replaces atomically with -Force' {
+        $destination = Join-Path $TestDrive 'overwrite'
+        $first = $Done | Save-VeoVideo -Destination $destination
+        Set-Content -LiteralPath $first.FullName -Value 'precious'
+        $record = Get-VeoError { $Done | Save-VeoVideo -Destination $destination -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'FileExists,*'
+        Get-Content -Raw -LiteralPath $first.FullName | Should -Match 'precious'
+        $again = $Done | Save-VeoVideo -Destination $destination -Force
+        [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($again.FullName), 4, 4) | Should -Be 'ftyp'
+        @(Get-ChildItem -LiteralPath $destination -File).Count | Should -Be 1
+    }
+
+    It 'rejects a prompt with control characters before any request' {
+        Reset-VeoEmulatorStats $Emulator
+        $record = Get-VeoError { New-VeoVideo -Prompt "bell`a and escape`e[31m" -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'InvalidParameters,*'
+        (Get-VeoEmulatorStats $Emulator).requests.'generate-video' | Should -Be 0
+    }
+
+    It 'rejects a megabyte prompt before any request, naming the limit' {
+        Reset-VeoEmulatorStats $Emulator
+        $record = Get-VeoError { New-VeoVideo -Prompt ('x' * 1MB) -ErrorAction Stop }
+        $record.FullyQualifiedErrorId | Should -BeLike 'InvalidParameters,*'
+        $record.Exception.Message | Should -Match '2000'
+        (Get-VeoEmulatorStats $Emulator).requests.'generate-video' | Should -Be 0
+    }
+
+    It 'takes wildcard characters literally with -LiteralPath' {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'literal')
+        $odd = Join-Path $folder 'photo[1].png'
+        Copy-Item -LiteralPath (Join-Path $FixturesPath 'sample.png') -Destination $odd
+        $image = Send-VeoImage -LiteralPath $odd
+        $image.ImageKey | Should -Not -BeNullOrEmpty
+        $image.Path | Should -Be $odd
+    }
+
+    It 'judges an image by its bytes, not its extension' {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'liars')
+        Copy-Item -LiteralPath (Join-Path $FixturesPath 'sample.jpg') -Destination (Join-Path $folder 'really-a-jpeg.png')
+        $image = Send-VeoImage -LiteralPath (Join-Path $folder 'really-a-jpeg.png')
+        "$($image.Format)" | Should -Be 'Jpeg'
+    }
+}
