@@ -1,0 +1,101 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Packages the built module: a .nupkg for Install-PSResource and a zip for Azure Automation.
+.DESCRIPTION
+    - <OutputPath>/Veo31.<Version>.nupkg: made by Publish-PSResource (Microsoft.PowerShell.PSResourceGet,
+      bundled with PowerShell 7.4+) into a temporary local folder repository, so the package has exactly
+      the layout and tags (PSModule, PSCmdlet_*, PSIncludes_Cmdlet) that Install-PSResource expects. Works
+      offline: a file repository needs no network and the module has no RequiredModules.
+    - <OutputPath>/Veo31.zip: the module folder Veo31/ at the zip root, which is what Azure Automation's
+      "Import module" (and New-AzAutomationModule) expects. Every path inside is checked to stay under 140
+      characters and the zip under 100 MB (Azure Automation's limits).
+    The temporary repository is unregistered again whatever happens.
+.PARAMETER ModulePath
+    The importable module folder (out/Veo31): Veo31.psd1 at its root.
+.PARAMETER OutputPath
+    Where the .nupkg and the zip are written (created when missing).
+.PARAMETER Version
+    The module version; must equal the manifest's ModuleVersion (build.ps1 stamps it from Directory.Build.props).
+.EXAMPLE
+    ./tools/New-Package.ps1 -ModulePath out/Veo31 -OutputPath out -Version 0.1.0
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $OutputPath,
+    [Parameter(Mandatory)] [string] $Version
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$MaxZipBytes = 100MB
+$MaxPathLength = 140
+
+$module = (Resolve-Path -LiteralPath $ModulePath).Path.TrimEnd('/', '\')
+$moduleName = Split-Path -Leaf $module
+$manifestPath = Join-Path $module "$moduleName.psd1"
+if (-not (Test-Path -LiteralPath $manifestPath)) { throw "No module manifest at $manifestPath; build first (./build.ps1 -Task Build)." }
+$manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
+if ($manifest.ModuleVersion -ne $Version) {
+    throw "The manifest says version $($manifest.ModuleVersion) but -Version is $Version."
+}
+$null = New-Item -ItemType Directory -Path $OutputPath -Force
+$output = (Resolve-Path -LiteralPath $OutputPath).Path
+
+# --- the .nupkg, through PSResourceGet and a throwaway file repository -------------------------------
+Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+$repoName = "Veo31Package-$([guid]::NewGuid().ToString('n').Substring(0, 12))"
+$repoDir = Join-Path ([IO.Path]::GetTempPath()) $repoName
+$null = New-Item -ItemType Directory -Path $repoDir
+$nupkgName = "$moduleName.$Version.nupkg"
+try {
+    Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
+    # Publish-PSResource packs the folder it is given; a copy under the module's own name keeps the build
+    # folder untouched (Publish writes nothing into it, but the copy also drops stray files such as *.pdb).
+    $staging = Join-Path $repoDir "staging/$moduleName"
+    $null = New-Item -ItemType Directory -Path $staging -Force
+    Copy-Item -Path (Join-Path $module '*') -Destination $staging -Recurse
+    Get-ChildItem -LiteralPath $staging -Recurse -File -Filter '*.pdb' | Remove-Item -Force
+    Publish-PSResource -Path $staging -Repository $repoName
+    $built = Join-Path $repoDir $nupkgName
+    if (-not (Test-Path -LiteralPath $built)) {
+        $found = @(Get-ChildItem -LiteralPath $repoDir -Filter '*.nupkg' -File)
+        if ($found.Count -ne 1) { throw "Publish-PSResource did not produce $nupkgName in $repoDir." }
+        $built = $found[0].FullName
+    }
+    Copy-Item -LiteralPath $built -Destination (Join-Path $output $nupkgName) -Force
+} finally {
+    Unregister-PSResourceRepository -Name $repoName -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $repoDir -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# --- the Azure Automation zip: Veo31/ at the root ----------------------------------------------------
+Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+$zipPath = Join-Path $output "$moduleName.zip"
+if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
+$files = @(Get-ChildItem -LiteralPath $module -Recurse -File | Where-Object Extension -ne '.pdb' | Sort-Object FullName)
+$stream = [IO.File]::Open($zipPath, [IO.FileMode]::CreateNew)
+try {
+    $zip = [IO.Compression.ZipArchive]::new($stream, [IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($file in $files) {
+            # Forward slashes whatever the OS: Azure Automation and every unzip tool read them.
+            $relative = [IO.Path]::GetRelativePath($module, $file.FullName).Replace('\', '/')
+            $entryName = "$moduleName/$relative"
+            if ($entryName.Length -ge $MaxPathLength) { throw "The zip path '$entryName' is $($entryName.Length) characters; Azure Automation needs under $MaxPathLength." }
+            $entry = $zip.CreateEntry($entryName, [IO.Compression.CompressionLevel]::Optimal)
+            $entry.LastWriteTime = $file.LastWriteTime
+            $target = $entry.Open()
+            try {
+                $source = [IO.File]::OpenRead($file.FullName)
+                try { $source.CopyTo($target) } finally { $source.Dispose() }
+            } finally { $target.Dispose() }
+        }
+    } finally { $zip.Dispose() }
+} finally { $stream.Dispose() }
+$zipSize = (Get-Item -LiteralPath $zipPath).Length
+if ($zipSize -ge $MaxZipBytes) { throw "$zipPath is $zipSize bytes; Azure Automation takes modules under 100 MB." }
+
+Get-Item -LiteralPath (Join-Path $output $nupkgName), $zipPath
