@@ -81,7 +81,7 @@ namespace Veo31.Core.Files
                 if (c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0)
                     throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
-            if (Array.IndexOfAny(fileName.ToCharArray(), Path.GetInvalidFileNameChars()) >= 0)
+            if (fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 throw Unsafe(fileName, "it contains a character not allowed in file names");
             if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))
                 throw Unsafe(fileName, "it starts with a space or ends with a dot or a space");

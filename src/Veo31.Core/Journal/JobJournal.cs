@@ -95,8 +95,15 @@ namespace Veo31.Core.Journal
                     string? directory = System.IO.Path.GetDirectoryName(Path);
                     if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
                     using (AcquireProcessLock())
-                    using (var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                    using (var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
                     {
+                        // A writer that died mid-line left no newline: start on a fresh line so this record stays readable.
+                        if (stream.Length > 0)
+                        {
+                            stream.Seek(-1, SeekOrigin.End);
+                            if (stream.ReadByte() != '\n') stream.WriteByte((byte)'\n');
+                        }
+                        stream.Seek(0, SeekOrigin.End);
                         stream.Write(line, 0, line.Length);
                         stream.Flush(true);
                     }

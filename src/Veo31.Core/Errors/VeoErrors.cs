@@ -1,0 +1,102 @@
+using System;
+using System.Globalization;
+using System.Net;
+
+namespace Veo31.Core.Errors
+{
+    /// <summary>Builds the VeoException for each kind of failure, with the message users see.</summary>
+    internal static class VeoErrors
+    {
+        public const int CodeInvalidParameters = 1000;
+        public const int CodeInsufficientCredits = 1001;
+        public const int CodeAuthenticationFailed = 1002;
+        public const int CodeRateLimited = 1003;
+        public const int CodeServerError = 5000;
+
+        public static VeoException FromApiCode(int code, string? apiMessage, int? httpStatus, int? required, int? current, TimeSpan? retryAfter)
+        {
+            string shown = string.IsNullOrEmpty(apiMessage) ? "" : ": " + apiMessage;
+            VeoException ex;
+            switch (code)
+            {
+                case CodeInvalidParameters:
+                    ex = new VeoException(VeoErrorKind.InvalidParameters, "The API rejected the request parameters (code 1000)" + shown);
+                    break;
+                case CodeInsufficientCredits:
+                    string credits = string.Format(CultureInfo.InvariantCulture, "required {0}, current {1}",
+                        required?.ToString(CultureInfo.InvariantCulture) ?? "unknown", current?.ToString(CultureInfo.InvariantCulture) ?? "unknown");
+                    ex = new VeoException(VeoErrorKind.InsufficientCredits, "Insufficient credits (code 1001): " + credits + ".");
+                    break;
+                case CodeAuthenticationFailed:
+                    ex = new VeoException(VeoErrorKind.AuthenticationFailed, "Authentication failed (code 1002): check the API key" + shown);
+                    break;
+                case CodeRateLimited:
+                    ex = new VeoException(VeoErrorKind.RateLimited, "Rate limit exceeded (code 1003)" + shown) { IsTransient = true };
+                    break;
+                case CodeServerError:
+                    ex = new VeoException(VeoErrorKind.ServerError, "The API reported a server error (code 5000)" + shown) { IsTransient = true };
+                    break;
+                default:
+                    ex = new VeoException(VeoErrorKind.ServerError,
+                        "The API answered with an unknown error code " + code.ToString(CultureInfo.InvariantCulture) + shown);
+                    break;
+            }
+            ex.ApiCode = code;
+            ex.ApiMessage = apiMessage;
+            ex.HttpStatus = httpStatus;
+            ex.RequiredCredits = required;
+            ex.CurrentCredits = current;
+            ex.RetryAfter = retryAfter;
+            return ex;
+        }
+
+        /// <summary>An error status whose body is not the API envelope (a proxy page, an empty body).</summary>
+        public static VeoException FromHttpStatus(int status, TimeSpan? retryAfter)
+        {
+            string code = status.ToString(CultureInfo.InvariantCulture);
+            if (status == 401 || status == 403)
+                return new VeoException(VeoErrorKind.AuthenticationFailed, "Authentication failed (HTTP " + code + ").") { HttpStatus = status };
+            if (status == 429)
+                return new VeoException(VeoErrorKind.RateLimited, "Rate limit exceeded (HTTP 429).") { HttpStatus = status, RetryAfter = retryAfter, IsTransient = true };
+            if (status >= 300 && status < 400)
+                return new VeoException(VeoErrorKind.ServerError, "The API answered with an unexpected redirect (HTTP " + code + "); redirects are not followed.") { HttpStatus = status };
+            return new VeoException(VeoErrorKind.ServerError, "The API answered HTTP " + code + " without a readable error.")
+            { HttpStatus = status, RetryAfter = retryAfter, IsTransient = true };
+        }
+
+        public static VeoException InvalidResponse(string what, int? httpStatus = null, Exception? inner = null)
+            => new VeoException(VeoErrorKind.InvalidResponse, "The API sent an answer that cannot be read: " + what, inner) { HttpStatus = httpStatus };
+
+        public static VeoException ConnectionFailed(string operation, Exception inner, bool neverSent)
+            => new VeoException(VeoErrorKind.ConnectionFailed, operation + " failed: network error (" + Describe(inner) + ").", inner)
+            { IsTransient = true, RequestNeverSent = neverSent };
+
+        public static VeoException Timeout(string operation, TimeSpan limit, string which)
+            => new VeoException(VeoErrorKind.Timeout, operation + " timed out (" + which + " limit " + limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s).")
+            { IsTransient = true };
+
+        public static VeoException OutcomeUnknown(VeoException cause, string fingerprint)
+        {
+            return new VeoException(VeoErrorKind.GenerationOutcomeUnknown,
+                "The generation request may or may not have been accepted (" + cause.Message.TrimEnd('.') + "). It was not retried so credits are never charged twice; " +
+                "check your jobs before submitting again (request fingerprint " + fingerprint + ").", cause)
+            {
+                ApiCode = cause.ApiCode,
+                HttpStatus = cause.HttpStatus,
+                ApiMessage = cause.ApiMessage,
+                RetryAfter = cause.RetryAfter,
+                RequestFingerprint = fingerprint,
+            };
+        }
+
+        private static string Describe(Exception ex)
+        {
+            // The innermost message names the socket error; none of them can carry the API key.
+            Exception e = ex;
+            while (e.InnerException != null) e = e.InnerException;
+            return e.GetType().Name + ": " + e.Message;
+        }
+
+        public static bool IsSuccess(HttpStatusCode status) => (int)status >= 200 && (int)status < 300;
+    }
+}

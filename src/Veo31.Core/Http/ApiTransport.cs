@@ -1,0 +1,200 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Polly;
+using Veo31.Core.Errors;
+using Veo31.Core.Json;
+using Veo31.Core.Logging;
+using Veo31.Core.Resilience;
+
+namespace Veo31.Core.Http
+{
+    /// <summary>
+    /// Sends API calls: a fresh request per attempt, the key only to the API's own origin, bounded answers, typed
+    /// errors, and retries through one Polly pipeline with a retry budget shared by the client.
+    /// </summary>
+    internal sealed class ApiTransport : IDisposable
+    {
+        private static readonly string UserAgent = "Veo31.PowerShell/" +
+            (typeof(ApiTransport).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+        private readonly ApiKeyHolder _key;
+        private readonly ResiliencePipeline _pipeline;
+
+        public ApiTransport(VeoClientOptions options, Uri baseUri, ApiKeyHolder key, HttpMessageHandler handler)
+        {
+            Options = options;
+            BaseUri = baseUri;
+            _key = key;
+            Budget = new RetryBudget();
+            _pipeline = RetryPipelineFactory.Create(options, Budget);
+            Http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            Http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        }
+
+        public VeoClientOptions Options { get; }
+        public Uri BaseUri { get; }
+        public HttpClient Http { get; }
+        public RetryBudget Budget { get; }
+        public ResiliencePipeline Pipeline => _pipeline;
+
+        /// <summary>A request that carries the key only when it goes to the API's own origin (scheme, host and port).</summary>
+        public HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, HttpContent? content)
+        {
+            var request = new HttpRequestMessage(method, uri) { Content = content };
+            if (UrlRules.SameOrigin(uri, BaseUri)) request.Headers.Authorization = _key.CreateAuthorizationHeader();
+            return request;
+        }
+
+        public async Task<T> CallAsync<T>(ApiCall call, Func<JsonElement, T> parse, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Budget.RecordCall();
+            int attempts = 0;
+            using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (!call.IsTransfer && Options.TotalTimeout > TimeSpan.Zero && Options.TotalTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+                total.CancelAfter(Options.TotalTimeout);
+            try
+            {
+                return await _pipeline.ExecuteAsync(
+                    token => new ValueTask<T>(AttemptAsync(call, parse, ++attempts, token, cancellationToken)),
+                    total.Token).ConfigureAwait(false);
+            }
+            catch (VeoException ex)
+            {
+                ex.Attempts = attempts;
+                throw;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The total timeout fired while waiting between attempts.
+                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).")
+                { Attempts = attempts };
+            }
+        }
+
+        private async Task<T> AttemptAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, CancellationToken callToken, CancellationToken userToken)
+        {
+            try
+            {
+                return await AttemptCoreAsync(call, parse, attempt, callToken, userToken).ConfigureAwait(false);
+            }
+            catch (VeoException ex) when (call.IsGeneration && !GenerationMayRetry(ex))
+            {
+                throw VeoErrors.OutcomeUnknown(ex, call.RequestFingerprint ?? "");
+            }
+        }
+
+        /// <summary>The generate rule: retry only a rate-limit answer or a connection that never opened; refusals stay as they are.</summary>
+        private static bool GenerationMayRetry(VeoException ex)
+        {
+            switch (ex.Kind)
+            {
+                case VeoErrorKind.RateLimited:
+                case VeoErrorKind.InvalidParameters:
+                case VeoErrorKind.InsufficientCredits:
+                case VeoErrorKind.AuthenticationFailed:
+                    return true;
+                case VeoErrorKind.ConnectionFailed:
+                    return ex.RequestNeverSent;
+                default:
+                    return false;
+            }
+        }
+
+        private async Task<T> AttemptCoreAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, CancellationToken callToken, CancellationToken userToken)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            string outcome = "no answer";
+            using var watch = new AttemptWatch(callToken, Options.AttemptTimeout);
+            try
+            {
+                HttpContent? content = call.CreateContent?.Invoke(watch);
+                using HttpRequestMessage request = CreateRequest(call.Method, call.Uri, content);
+                if (VeoLogWriter.DebugEnabled)
+                    VeoLogWriter.Debug(() => "Request " + call.Method + " " + UrlRules.ShowUrl(call.Uri) + " headers: " +
+                                             LogRedactor.Headers(request.Headers, request.Content?.Headers));
+
+                HttpResponseMessage response;
+                try
+                {
+                    response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw VeoErrors.ConnectionFailed(call.Operation, ex, ConnectFailureDetector.ConnectionNeverOpened(ex));
+                }
+
+                using (response)
+                {
+                    int status = (int)response.StatusCode;
+                    outcome = status.ToString(CultureInfo.InvariantCulture);
+                    TimeSpan? retryAfter = RetryAfterParser.Read(response, DateTimeOffset.UtcNow);
+                    if (!call.IsTransfer) watch.Rearm();
+                    ArraySegment<byte> body;
+                    try
+                    {
+                        body = await BoundedContentReader.ReadAsync(response.Content, Options.MaxResponseBytes, status, watch.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+                    {
+                        throw VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
+                    }
+                    if (VeoLogWriter.DebugEnabled)
+                        VeoLogWriter.Debug(() => "Response " + status + " headers: " + LogRedactor.Headers(response.Headers, response.Content?.Headers) +
+                                                 " body: " + LogRedactor.Body(body, response.Content?.Headers.ContentType?.MediaType));
+                    JsonElement data = ApiResponseInterpreter.GetDataOrThrow(status, body, retryAfter);
+                    return parse(data);
+                }
+            }
+            catch (OperationCanceledException) when (userToken.IsCancellationRequested)
+            {
+                outcome = "cancelled";
+                throw;
+            }
+            catch (OperationCanceledException ex) when (callToken.IsCancellationRequested)
+            {
+                outcome = "total timeout";
+                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).", ex);
+            }
+            catch (OperationCanceledException ex)
+            {
+                outcome = "attempt timeout";
+                throw new VeoException(VeoErrorKind.Timeout,
+                    call.Operation + " timed out (" + (call.IsTransfer ? "stalled for " : "attempt limit ") + Seconds(watch.Limit) + " s).", ex)
+                { IsTransient = true };
+            }
+            catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
+            {
+                outcome = "network error";
+                throw VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
+            }
+            catch (VeoException ex)
+            {
+                if (outcome.Length > 0 && char.IsDigit(outcome[0])) outcome += " " + ex.Kind;
+                else outcome = ex.Kind.ToString();
+                throw;
+            }
+            finally
+            {
+                if (VeoLogWriter.VerboseEnabled)
+                    VeoLogWriter.Verbose(call.Method + " " + call.Uri.AbsolutePath + " -> " + outcome + " (attempt " + attempt +
+                                         ", " + stopwatch.ElapsedMilliseconds + " ms)");
+            }
+        }
+
+        internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            _key.Dispose();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json;
+using Veo31.Core.Errors;
+using Veo31.Core.Models;
+
+namespace Veo31.Core.Json
+{
+    /// <summary>Turns the data object of /generate-video and /video-status into a VideoJobInfo.</summary>
+    internal static class VideoJobParser
+    {
+        // Where a failed generation's reason may be; the contract does not name the field. First present wins.
+        private static readonly string[] FailureReasonFields = { "failReason", "errorMessage", "error", "msg" };
+
+        private static readonly HashSet<string> KnownFields = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "uuid", "status", "generationType", "prompt", "aspectRatio", "createdAt", "videoUrl", "progress", "estimatedTime",
+            "failReason", "errorMessage", "error", "msg",
+        };
+
+        public static VideoJobInfo Parse(JsonElement data)
+        {
+            if (data.ValueKind != JsonValueKind.Object)
+                throw VeoErrors.InvalidResponse("data is " + Describe(data) + ", expected an object");
+
+            var job = new VideoJobInfo();
+
+            if (!ApiEnvelopeReader.TryGetProperty(data, "uuid", out JsonElement uuid) || !JsonValues.IsScalarOrNull(uuid)
+                || string.IsNullOrWhiteSpace(JsonValues.ReadText(uuid)))
+                throw VeoErrors.InvalidResponse("data.uuid is missing or not a string");
+            job.Uuid = JsonValues.ReadText(uuid)!;
+
+            if (ApiEnvelopeReader.TryGetProperty(data, "status", out JsonElement status) && status.ValueKind != JsonValueKind.Null)
+            {
+                if (status.ValueKind != JsonValueKind.String)
+                    throw VeoErrors.InvalidResponse("data.status is " + Describe(status) + ", expected a string");
+                job.RawStatus = status.GetString();
+                job.Status = ParseStatus(job.RawStatus);
+            }
+            else
+            {
+                job.Status = VideoStatus.Unknown;
+            }
+
+            job.GenerationType = ReadOptionalText(data, "generationType");
+            job.Prompt = ReadOptionalText(data, "prompt");
+            job.AspectRatio = ReadOptionalText(data, "aspectRatio");
+            job.VideoUrl = ReadOptionalText(data, "videoUrl");
+            job.Progress = ReadOptionalInt(data, "progress");
+            job.EstimatedTimeSeconds = ReadOptionalInt(data, "estimatedTime");
+            job.CreatedAt = ReadOptionalDate(data, "createdAt");
+            job.FailureReason = ReadFailureReason(data);
+
+            var additional = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (JsonProperty p in data.EnumerateObject())
+            {
+                if (!KnownFields.Contains(p.Name) && !additional.ContainsKey(p.Name))
+                    additional[p.Name] = p.Value.GetRawText();
+            }
+            job.AdditionalFields = additional;
+            return job;
+        }
+
+        public static VideoStatus ParseStatus(string? raw)
+        {
+            switch ((raw ?? "").Trim().ToLowerInvariant())
+            {
+                case "pending": return VideoStatus.Pending;
+                case "processing": return VideoStatus.Processing;
+                case "completed": return VideoStatus.Completed;
+                case "failed": return VideoStatus.Failed;
+                default: return VideoStatus.Unknown;
+            }
+        }
+
+        private static string? ReadOptionalText(JsonElement data, string name)
+        {
+            if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e)) return null;
+            if (!JsonValues.IsScalarOrNull(e))
+                throw VeoErrors.InvalidResponse("data." + name + " is " + Describe(e) + ", expected a string");
+            return JsonValues.ReadText(e);
+        }
+
+        private static int? ReadOptionalInt(JsonElement data, string name)
+        {
+            if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e)) return null;
+            if (!JsonValues.TryReadInt(e, out int? value))
+                throw VeoErrors.InvalidResponse("data." + name + " is " + Describe(e) + ", expected a number");
+            return value;
+        }
+
+        private static DateTimeOffset? ReadOptionalDate(JsonElement data, string name)
+        {
+            if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e)) return null;
+            if (e.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed))
+                return parsed;
+            if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long unixSeconds)
+                && unixSeconds > 0 && unixSeconds < 253402300799L)
+                return DateTimeOffset.FromUnixTimeSeconds(unixSeconds);
+            // An unreadable timestamp is cosmetic: keep the job, leave the date empty.
+            return null;
+        }
+
+        private static string? ReadFailureReason(JsonElement data)
+        {
+            foreach (string field in FailureReasonFields)
+            {
+                if (!ApiEnvelopeReader.TryGetProperty(data, field, out JsonElement e)) continue;
+                string? text = e.ValueKind == JsonValueKind.Object
+                    ? (ApiEnvelopeReader.TryGetProperty(e, "message", out JsonElement m) ? JsonValues.ReadText(m) : e.GetRawText())
+                    : JsonValues.IsScalarOrNull(e) ? JsonValues.ReadText(e) : e.GetRawText();
+                if (!string.IsNullOrWhiteSpace(text)) return text;
+            }
+            return null;
+        }
+
+        internal static string Describe(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Undefined: return "missing";
+                case JsonValueKind.Null: return "null";
+                case JsonValueKind.Object: return "an object";
+                case JsonValueKind.Array: return "an array";
+                case JsonValueKind.String: return "a string";
+                case JsonValueKind.Number: return "a number";
+                default: return "a boolean";
+            }
+        }
+    }
+}

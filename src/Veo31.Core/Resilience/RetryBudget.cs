@@ -1,0 +1,62 @@
+using System;
+using System.Diagnostics;
+
+namespace Veo31.Core.Resilience
+{
+    /// <summary>
+    /// A token bucket shared by one client: every call deposits a fraction of a token, every retry spends one. When the
+    /// service is down, retries stop once the bucket is empty, so total attempts stay near the number of calls instead of
+    /// multiplying them by (1 + MaxRetryCount). A slow time refill keeps a floor so a quiet client can still retry.
+    /// </summary>
+    internal sealed class RetryBudget
+    {
+        private readonly object _gate = new object();
+        private readonly double _depositPerCall;
+        private readonly double _capacity;
+        private readonly double _refillPerSecond;
+        private double _tokens;
+        private long _lastRefillTicks;
+
+        public RetryBudget(double depositPerCall = 0.2, double capacity = 10, double refillPerSecond = 0.5)
+        {
+            _depositPerCall = depositPerCall;
+            _capacity = capacity;
+            _refillPerSecond = refillPerSecond;
+            _tokens = capacity;
+            _lastRefillTicks = Stopwatch.GetTimestamp();
+        }
+
+        public double Available
+        {
+            get { lock (_gate) { Refill(); return _tokens; } }
+        }
+
+        public void RecordCall()
+        {
+            lock (_gate)
+            {
+                Refill();
+                _tokens = Math.Min(_capacity, _tokens + _depositPerCall);
+            }
+        }
+
+        public bool TryWithdrawRetry()
+        {
+            lock (_gate)
+            {
+                Refill();
+                if (_tokens < 1) return false;
+                _tokens -= 1;
+                return true;
+            }
+        }
+
+        private void Refill()
+        {
+            long now = Stopwatch.GetTimestamp();
+            double seconds = (now - _lastRefillTicks) / (double)Stopwatch.Frequency;
+            _lastRefillTicks = now;
+            _tokens = Math.Min(_capacity, _tokens + seconds * _refillPerSecond);
+        }
+    }
+}
