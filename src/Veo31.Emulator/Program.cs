@@ -1,1 +1,31 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using System.Runtime.InteropServices;
+using Veo31.Emulator;
+
+EmulatorOptions options;
+try
+{
+    options = EmulatorOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("veo31-emulator: " + e.Message);
+    return 2;
+}
+
+await using var server = await EmulatorServer.StartAsync(options);
+foreach (var line in server.AnnouncementLines) Console.Out.WriteLine(line);
+Console.Out.Flush();
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.TrySetResult();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+});
+await stop.Task;
+return 0;

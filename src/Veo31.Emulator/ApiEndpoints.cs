@@ -1,0 +1,295 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Veo31.Emulator;
+
+/// <summary>The three documented endpoints under <c>/api</c>.</summary>
+internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
+{
+    private const string ApiPrefix = "/api/";
+    private const long MaxJsonBodyBytes = 1024 * 1024;
+    private static readonly string[] GenerationTypes = ["text_to_video", "image_to_video"];
+    private static readonly string[] AspectRatios = ["auto", "16:9", "9:16"];
+
+    public bool TryRoute(HttpContext context, out string endpoint, out Func<HttpContext, string, Task> handler)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var method = context.Request.Method;
+        endpoint = "";
+        handler = null!;
+        if (!path.StartsWith(ApiPrefix, StringComparison.Ordinal)) return false;
+        var rest = path[ApiPrefix.Length..];
+        if (rest == "generate-video" && HttpMethods.IsPost(method))
+            (endpoint, handler) = (EmulatorEndpoints.GenerateVideo, (c, _) => GenerateVideoAsync(c));
+        else if (rest.StartsWith("video-status/", StringComparison.Ordinal) && HttpMethods.IsGet(method) && rest.Length > "video-status/".Length)
+            (endpoint, handler) = (EmulatorEndpoints.VideoStatus, (c, _) => VideoStatusAsync(c, Uri.UnescapeDataString(rest["video-status/".Length..])));
+        else if (rest == "upload-video-image" && HttpMethods.IsPost(method))
+            (endpoint, handler) = (EmulatorEndpoints.UploadVideoImage, (c, _) => UploadVideoImageAsync(c));
+        else
+            return false;
+        return true;
+    }
+
+    /// <summary>Counts the request, applies any fault, then authenticates and runs the endpoint.</summary>
+    public async Task HandleAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)
+    {
+        state.Stats.CountRequest(endpoint);
+        var fault = state.Faults.Pick(endpoint, kind => kind != FaultKinds.BadVideoUrl);
+        var outcome = await faults.ApplyAsync(context, fault, endpoint, endpointTruncates: false);
+        if (outcome == FaultOutcome.Answered) return;
+        if (outcome == FaultOutcome.HandleThenDrop)
+        {
+            context.Response.Body = Stream.Null;
+            await AuthenticatedAsync(context, endpoint, handler);
+            context.Abort();
+            return;
+        }
+        await AuthenticatedAsync(context, endpoint, handler);
+    }
+
+    private async Task AuthenticatedAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)
+    {
+        var config = state.Config;
+        var key = BearerKeyOf(context.Request);
+        if (key is null || !state.Keys.IsKnown(key))
+        {
+            await ApiResponses.WriteErrorAsync(context, ApiError.AuthenticationFailed(), config.ErrorsHttp200);
+            return;
+        }
+        if (!state.Keys.TryPassRateLimit(key, config.RateLimit))
+        {
+            await ApiResponses.WriteErrorAsync(context, ApiError.RateLimited(config.RetryAfter), config.ErrorsHttp200);
+            return;
+        }
+        context.Items[KeyItem] = key;
+        await handler(context, endpoint);
+    }
+
+    internal EmulatorState State => state;
+
+    private const string KeyItem = "veo.apiKey";
+
+    private static string? BearerKeyOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
+        var key = header[scheme.Length..].Trim();
+        return key.Length == 0 ? null : key;
+    }
+
+    private Task ErrorAsync(HttpContext context, ApiError error) => ApiResponses.WriteErrorAsync(context, error, state.Config.ErrorsHttp200);
+
+    private async Task GenerateVideoAsync(HttpContext context)
+    {
+        var config = state.Config;
+        var key = (string)context.Items[KeyItem]!;
+        if (context.Request.ContentLength > MaxJsonBodyBytes)
+        {
+            await ErrorAsync(context, ApiError.Invalid("request body is too large"));
+            return;
+        }
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            await ErrorAsync(context, ApiError.Invalid("request body is not valid JSON"));
+            return;
+        }
+        using (document)
+        {
+            var request = GenerationRequest.Read(document.RootElement, out var problem);
+            problem ??= Validate(request!, config);
+            if (problem is not null)
+            {
+                await ErrorAsync(context, ApiError.Invalid(problem));
+                return;
+            }
+            var r = request!;
+            if (!state.Keys.TryCharge(key, out var current))
+            {
+                await ErrorAsync(context, ApiError.InsufficientCredits(current));
+                return;
+            }
+            var job = state.Jobs.Create(key, r.GenerationType!, r.Prompt!, r.AspectRatio ?? "auto", r.ImageUrl, r.ImageKey, config.JobSeconds);
+            state.Stats.RecordCharge(KeyStore.CreditsPerGeneration, r.Fingerprint(key));
+            await ApiResponses.WriteSuccessAsync(context, "Success", w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("uuid", job.Uuid);
+                w.WriteString("status", JobStatus.Pending);
+                w.WriteString("generationType", job.GenerationType);
+                w.WriteString("prompt", job.Prompt);
+                w.WriteString("aspectRatio", job.AspectRatio);
+                w.WriteString("createdAt", job.CreatedAt);
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    private string? Validate(GenerationRequest request, EmulatorConfig config)
+    {
+        if (request.GenerationType is null) return "generationType is required";
+        if (!GenerationTypes.Contains(request.GenerationType)) return $"generationType must be one of {string.Join(", ", GenerationTypes)}";
+        if (string.IsNullOrWhiteSpace(request.Prompt)) return "prompt is required";
+        if (request.Prompt.Length > config.MaxPromptLength) return $"prompt is longer than {config.MaxPromptLength} characters";
+        if (request.AspectRatio is not null && !AspectRatios.Contains(request.AspectRatio)) return $"aspectRatio must be one of {string.Join(", ", AspectRatios)}";
+        if (request.GenerationType == "image_to_video" && string.IsNullOrEmpty(request.ImageUrl)) return "imageUrl is required for image_to_video";
+
+        StoredImage? byUrl = null;
+        if (!string.IsNullOrEmpty(request.ImageUrl))
+        {
+            var prefix = state.CdnOrigin + "/images/";
+            byUrl = request.ImageUrl.StartsWith(prefix, StringComparison.Ordinal) ? state.Uploads.Find(request.ImageUrl[prefix.Length..]) : null;
+            if (byUrl is null) return "imageUrl is not an image uploaded with /upload-video-image";
+        }
+        if (!string.IsNullOrEmpty(request.ImageKey))
+        {
+            var byKey = state.Uploads.Find(request.ImageKey);
+            if (byKey is null) return "imageKey is not an image uploaded with /upload-video-image";
+            if (byUrl is not null && byUrl.Key != byKey.Key) return "imageKey does not belong to imageUrl";
+        }
+        return null;
+    }
+
+    private async Task VideoStatusAsync(HttpContext context, string uuid)
+    {
+        var job = state.Jobs.Find(uuid);
+        if (job is null)
+        {
+            await ErrorAsync(context, ApiError.UnknownUuid(uuid));
+            return;
+        }
+        var jobState = job.StateAt(System.Diagnostics.Stopwatch.GetTimestamp());
+        string? videoUrl = null;
+        if (jobState.Status == JobStatus.Completed)
+        {
+            var badUrl = state.Faults.Pick(EmulatorEndpoints.VideoStatus, kind => kind == FaultKinds.BadVideoUrl);
+            videoUrl = badUrl is null ? state.VideoUrlOf(job) : badUrl.Value ?? "file:///etc/passwd";
+        }
+        await ApiResponses.WriteSuccessAsync(context, "Success", w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("uuid", job.Uuid);
+            w.WriteString("status", jobState.Status);
+            w.WriteString("generationType", job.GenerationType);
+            w.WriteString("prompt", job.Prompt);
+            w.WriteString("aspectRatio", job.AspectRatio);
+            w.WriteString("createdAt", job.CreatedAt);
+            w.WriteNumber("progress", jobState.Progress);
+            if (jobState.EstimatedTime is { } eta) w.WriteNumber("estimatedTime", eta);
+            if (videoUrl is not null) w.WriteString("videoUrl", videoUrl);
+            if (jobState.Status == JobStatus.Failed) w.WriteString(job.FailField!, Job.FailureReason);
+            w.WriteEndObject();
+        });
+    }
+
+    private async Task UploadVideoImageAsync(HttpContext context)
+    {
+        var limit = state.Config.MaxUploadBytes;
+        var boundary = BoundaryOf(context.Request);
+        if (boundary is null)
+        {
+            await ErrorAsync(context, ApiError.Invalid("the request must be multipart/form-data with a file field"));
+            return;
+        }
+        var reader = new MultipartReader(boundary, context.Request.Body);
+        MultipartSection? section;
+        try
+        {
+            while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
+                {
+                    await section.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                    continue;
+                }
+                var received = await ReceiveFileAsync(section.Body, limit, context.RequestAborted);
+                await received.AnswerAsync(this, context, limit);
+                return;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            await ErrorAsync(context, ApiError.Invalid("the multipart body is malformed"));
+            return;
+        }
+        await ErrorAsync(context, ApiError.Invalid("the form has no file field named 'file'"));
+    }
+
+    private static string? BoundaryOf(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        return string.IsNullOrWhiteSpace(boundary) ? null : boundary;
+    }
+
+    /// <summary>Streams the file part to a temp file, stopping as soon as it is over the limit or not an accepted image.</summary>
+    private async Task<ReceivedFile> ReceiveFileAsync(Stream body, long limit, CancellationToken ct)
+    {
+        var tempPath = state.Uploads.NewTempPath();
+        var buffer = new byte[81920];
+        var head = new byte[ImageFormat.BytesNeeded];
+        var headLength = 0;
+        long total = 0;
+        ImageFormat? format = null;
+        await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                total += read;
+                if (total > limit) return ReceivedFile.Rejected(tempPath, tooLarge: true);
+                if (headLength < head.Length)
+                {
+                    var take = Math.Min(head.Length - headLength, read);
+                    Array.Copy(buffer, 0, head, headLength, take);
+                    headLength += take;
+                    if (headLength == head.Length && (format = ImageFormat.Detect(head)) is null)
+                        return ReceivedFile.Rejected(tempPath, tooLarge: false);
+                }
+                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+        }
+        format ??= ImageFormat.Detect(head.AsSpan(0, headLength));
+        return format is null ? ReceivedFile.Rejected(tempPath, tooLarge: false) : new ReceivedFile(tempPath, format, total, false);
+    }
+
+    private sealed record ReceivedFile(string TempPath, ImageFormat? Format, long Length, bool TooLarge)
+    {
+        public static ReceivedFile Rejected(string tempPath, bool tooLarge) => new(tempPath, null, 0, tooLarge);
+
+        public async Task AnswerAsync(ApiEndpoints api, HttpContext context, long limit)
+        {
+            if (Format is null)
+            {
+                TryDelete(TempPath);
+                // Unread request bytes are left behind: close the connection rather than drain them.
+                context.Response.Headers.Connection = "close";
+                await api.ErrorAsync(context, TooLarge ? ApiError.TooLarge(limit) : ApiError.Invalid("file must be a JPEG, PNG or WebP image"));
+                return;
+            }
+            var image = api.State.Uploads.Add(TempPath, Format, Length);
+            await ApiResponses.WriteSuccessAsync(context, "Upload successful", w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("imageUrl", api.State.ImageUrlOf(image.Key));
+                w.WriteString("imageKey", image.Key);
+                w.WriteEndObject();
+            });
+        }
+
+        private static void TryDelete(string path)
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

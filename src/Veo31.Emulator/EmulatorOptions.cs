@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+
+namespace Veo31.Emulator;
+
+/// <summary>The emulator's start options; one property per command-line option of docs/emulator.md.</summary>
+public sealed class EmulatorOptions
+{
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+    public string CdnUrls { get; set; } = "http://127.0.0.1:0";
+    public IList<string> Keys { get; set; } = new List<string> { "veo-emulator-key" };
+    public long Credits { get; set; } = 1000;
+    public double JobSeconds { get; set; } = 3;
+    public int RateLimit { get; set; }
+    public int RetryAfter { get; set; } = 1;
+    public long MaxUploadBytes { get; set; } = 52_428_800;
+    public int MaxPromptLength { get; set; } = 2000;
+    public long VideoBytes { get; set; }
+    public bool ErrorsHttp200 { get; set; }
+    public IList<FaultRule> Faults { get; set; } = new List<FaultRule>();
+    public int? Seed { get; set; }
+
+    /// <summary>Parses <c>--name value</c> pairs (also <c>--name=value</c>; a bare <c>--errors-http200</c> means true).</summary>
+    /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
+    public static EmulatorOptions Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new EmulatorOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"Unexpected argument '{arg}'; options look like --name value.");
+            string name;
+            string? value = null;
+            var equals = arg.IndexOf('=');
+            if (equals > 0)
+            {
+                name = arg[2..equals];
+                value = arg[(equals + 1)..];
+            }
+            else
+            {
+                name = arg[2..];
+                if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    value = args[++i];
+            }
+            options.Apply(name.ToLowerInvariant(), value);
+        }
+        options.Validate();
+        return options;
+    }
+
+    private void Apply(string name, string? value)
+    {
+        if (name == "errors-http200")
+        {
+            ErrorsHttp200 = value is null || ParseBool(name, value);
+            return;
+        }
+        if (value is null) throw new ArgumentException($"Option --{name} needs a value.");
+        switch (name)
+        {
+            case "urls": Urls = value; break;
+            case "cdn-urls": CdnUrls = value; break;
+            case "keys":
+                Keys = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                break;
+            case "credits": Credits = ParseLong(name, value); break;
+            case "job-seconds": JobSeconds = ParseDouble(name, value); break;
+            case "rate-limit": RateLimit = (int)ParseLong(name, value); break;
+            case "retry-after": RetryAfter = (int)ParseLong(name, value); break;
+            case "max-upload-bytes": MaxUploadBytes = ParseLong(name, value); break;
+            case "max-prompt-length": MaxPromptLength = (int)ParseLong(name, value); break;
+            case "video-bytes": VideoBytes = ParseLong(name, value); break;
+            case "faults": Faults = FaultRule.ParseList(value).ToList(); break;
+            case "seed": Seed = (int)ParseLong(name, value); break;
+            default: throw new ArgumentException($"Unknown option --{name}.");
+        }
+    }
+
+    /// <exception cref="ArgumentException">A value out of range or a non-loopback address.</exception>
+    public void Validate()
+    {
+        ParseLoopbackEndpoint(Urls, "--urls");
+        ParseLoopbackEndpoint(CdnUrls, "--cdn-urls");
+        if (Keys.Count == 0 || Keys.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("--keys needs at least one non-empty key.");
+        if (Credits < 0) throw new ArgumentException("--credits must not be negative.");
+        if (!(JobSeconds >= 0) || double.IsInfinity(JobSeconds)) throw new ArgumentException("--job-seconds must be a non-negative number.");
+        if (RateLimit < 0) throw new ArgumentException("--rate-limit must not be negative.");
+        if (RetryAfter < 0) throw new ArgumentException("--retry-after must not be negative.");
+        if (MaxUploadBytes < 0) throw new ArgumentException("--max-upload-bytes must not be negative.");
+        if (MaxPromptLength < 1) throw new ArgumentException("--max-prompt-length must be at least 1.");
+        if (VideoBytes < 0) throw new ArgumentException("--video-bytes must not be negative.");
+        foreach (var rule in Faults) rule.Validate();
+    }
+
+    /// <summary>The loopback address and port of a URL like <c>http://127.0.0.1:0</c>; anything else is refused.</summary>
+    internal static IPEndPoint ParseLoopbackEndpoint(string url, string optionName)
+    {
+        var first = url.Split(';', ',')[0].Trim();
+        if (!Uri.TryCreate(first, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+            throw new ArgumentException($"{optionName} must be an http:// URL such as http://127.0.0.1:0 (got '{url}').");
+        IPAddress address;
+        if (uri.IsLoopback && string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+            address = IPAddress.Loopback;
+        else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address!) || !IPAddress.IsLoopback(address))
+            throw new ArgumentException($"{optionName}: the emulator only listens on loopback addresses (got '{uri.Host}').");
+        return new IPEndPoint(address, uri.Port);
+    }
+
+    private static bool ParseBool(string name, string value) =>
+        bool.TryParse(value, out var b) ? b : throw new ArgumentException($"--{name} expects true or false (got '{value}').");
+
+    private static long ParseLong(string name, string value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n : throw new ArgumentException($"--{name} expects a whole number (got '{value}').");
+
+    private static double ParseDouble(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d : throw new ArgumentException($"--{name} expects a number (got '{value}').");
+}

@@ -1,0 +1,16 @@
+namespace Veo31.Emulator;
+
+/// <summary>A snapshot of the emulator's counters, as served by <c>GET /_emulator/stats</c>.</summary>
+public sealed class EmulatorStats
+{
+    /// <summary>Requests per endpoint name (<see cref="EmulatorEndpoints"/>), faulted ones included.</summary>
+    public IReadOnlyDictionary<string, long> Requests { get; init; } = new Dictionary<string, long>();
+    public long CreditsCharged { get; init; }
+    public long Generations { get; init; }
+    /// <summary>Generations charged for a request identical to one already charged.</summary>
+    public long DuplicateCharges { get; init; }
+    /// <summary>Most TCP connections open at once on the API origin.</summary>
+    public int PeakConcurrentConnections { get; init; }
+    /// <summary>Every Authorization header value the CDN origin received, in arrival order.</summary>
+    public IReadOnlyList<string> CdnAuthorizationHeaders { get; init; } = [];
+}

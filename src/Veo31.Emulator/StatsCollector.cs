@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace Veo31.Emulator;
+
+/// <summary>Thread-safe counters behind <see cref="EmulatorStats"/>; lock-free on the request path.</summary>
+internal sealed class StatsCollector
+{
+    private readonly ConcurrentDictionary<string, long> _requests = new();
+    private readonly ConcurrentDictionary<string, byte> _chargedFingerprints = new();
+    private ConcurrentQueue<string> _cdnAuthorizationHeaders = new();
+    private long _creditsCharged;
+    private long _generations;
+    private long _duplicateCharges;
+    private int _openConnections;
+    private int _peakConnections;
+
+    public StatsCollector()
+    {
+        foreach (var endpoint in EmulatorEndpoints.All) _requests[endpoint] = 0;
+    }
+
+    public void CountRequest(string endpoint) => _requests.AddOrUpdate(endpoint, 1, static (_, n) => n + 1);
+
+    public void RecordCharge(long credits, string requestFingerprint)
+    {
+        Interlocked.Add(ref _creditsCharged, credits);
+        Interlocked.Increment(ref _generations);
+        if (!_chargedFingerprints.TryAdd(requestFingerprint, 0)) Interlocked.Increment(ref _duplicateCharges);
+    }
+
+    public void RecordCdnAuthorization(string value) => _cdnAuthorizationHeaders.Enqueue(value);
+
+    public void ConnectionOpened()
+    {
+        var open = Interlocked.Increment(ref _openConnections);
+        int peak;
+        while (open > (peak = Volatile.Read(ref _peakConnections)))
+            if (Interlocked.CompareExchange(ref _peakConnections, open, peak) == peak) break;
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
+
+    /// <summary>Zeroes the counters; the peak restarts from the connections open now.</summary>
+    public void Reset()
+    {
+        foreach (var endpoint in _requests.Keys) _requests[endpoint] = 0;
+        _chargedFingerprints.Clear();
+        Interlocked.Exchange(ref _cdnAuthorizationHeaders, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _creditsCharged, 0);
+        Interlocked.Exchange(ref _generations, 0);
+        Interlocked.Exchange(ref _duplicateCharges, 0);
+        Interlocked.Exchange(ref _peakConnections, Volatile.Read(ref _openConnections));
+    }
+
+    public EmulatorStats Snapshot() => new()
+    {
+        Requests = new SortedDictionary<string, long>(_requests, StringComparer.Ordinal),
+        CreditsCharged = Interlocked.Read(ref _creditsCharged),
+        Generations = Interlocked.Read(ref _generations),
+        DuplicateCharges = Interlocked.Read(ref _duplicateCharges),
+        PeakConcurrentConnections = Volatile.Read(ref _peakConnections),
+        CdnAuthorizationHeaders = Volatile.Read(ref _cdnAuthorizationHeaders).ToArray(),
+    };
+}

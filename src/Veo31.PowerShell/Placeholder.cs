@@ -1,1 +1,0 @@
-namespace Veo31.PowerShell { internal static class Placeholder { } }
