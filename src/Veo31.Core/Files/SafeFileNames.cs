@@ -24,7 +24,11 @@ namespace Veo31.Core.Files
             if (string.IsNullOrWhiteSpace(uuid)) throw new VeoException(VeoErrorKind.UnsafePath, "A uuid is required to name the file.");
             var sb = new StringBuilder(uuid.Length);
             foreach (char c in uuid)
-                sb.Append(IsPlainChar(c) ? c : '_');
+            {
+                char safe = IsPlainChar(c) ? c : '_';
+                if (safe == '.' && sb.Length > 0 && sb[sb.Length - 1] == '.') continue; // never "..": collapse dot runs
+                sb.Append(safe);
+            }
             string stem = sb.ToString().Trim('.');
             if (stem.Length == 0 || stem.Replace("_", "").Length == 0)
                 throw new VeoException(VeoErrorKind.UnsafePath, "The uuid '" + uuid + "' gives no usable file name.");
