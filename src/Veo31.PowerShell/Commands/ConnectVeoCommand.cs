@@ -1,0 +1,154 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using Veo31.Core.Errors;
+using Veo31.Core.Http;
+using Veo31.Core.Journal;
+using Veo31.PowerShell.Infrastructure;
+
+namespace Veo31.PowerShell.Commands
+{
+    /// <summary>Connects to the Veo 3.1 API and makes the session current. Never prompts.</summary>
+    [Cmdlet(VerbsCommunications.Connect, "Veo", DefaultParameterSetName = EnvironmentSet)]
+    [OutputType(typeof(VeoSession))]
+    public sealed class ConnectVeoCommand : PSCmdlet
+    {
+        private const string ApiKeySet = "ApiKey";
+        private const string CredentialSet = "Credential";
+        private const string EnvironmentSet = "Environment";
+        internal const string ApiKeyVariable = "VEO_API_KEY";
+        internal const string BaseUriVariable = "VEO_BASE_URI";
+
+        /// <summary>The API key. Without -ApiKey or -Credential the key is read from $env:VEO_API_KEY.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ApiKeySet, Position = 0)]
+        [ValidateNotNull]
+        public SecureString ApiKey { get; set; } = null!;
+
+        /// <summary>A credential whose password is the API key (the user name is ignored), e.g. from Get-AutomationPSCredential.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CredentialSet)]
+        [ValidateNotNull]
+        [Credential]
+        public PSCredential Credential { get; set; } = null!;
+
+        /// <summary>The API base; default $env:VEO_BASE_URI, else https://veo3o1.com/api. Plain http only to loopback hosts.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? BaseUri { get; set; }
+
+        /// <summary>Limit in seconds on one HTTP attempt.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; } = 30;
+
+        /// <summary>Retries after the first attempt for calls that may be retried safely (reads and uploads).</summary>
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int MaxRetryCount { get; set; } = 3;
+
+        /// <summary>An explicit HTTP proxy; without it the environment (HTTPS_PROXY, NO_PROXY) or system setting is used.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? Proxy { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
+        /// <summary>The local job journal; default $env:VEO_JOURNAL, else a file under the local application data folder.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        /// <summary>Writes the new session to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            SecureString key = ResolveApiKey();
+            Uri baseUri = ResolveBaseUri();
+            var options = new VeoClientOptions
+            {
+                BaseUri = baseUri,
+                MaxRetryCount = MaxRetryCount,
+                AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                Proxy = CreateProxy(),
+            };
+            options.TotalTimeout = TotalTimeoutFor(options);
+
+            VeoSession session;
+            try
+            {
+                var journal = new JobJournal(ResolveJournalPath());
+                var client = new VeoClient(options, key);
+                session = new VeoSession(client, journal, TimeoutSec, MaxRetryCount, Proxy);
+            }
+            catch (VeoException ex)
+            {
+                ThrowTerminatingError(VeoErrorRecords.FromCore(ex, BaseUri));
+                return;
+            }
+            finally
+            {
+                if (ParameterSetName == EnvironmentSet) key.Dispose();
+            }
+
+            VeoSessionState.Replace(session)?.Dispose();
+            WriteVerbose("Connected to " + session.BaseUri + "; job journal " + session.JournalPath + ".");
+            if (PassThru) WriteObject(session);
+        }
+
+        // A call's total limit must leave room for every attempt the user allowed plus the backoff between them.
+        private static TimeSpan TotalTimeoutFor(VeoClientOptions options)
+        {
+            TimeSpan needed = TimeSpan.FromTicks(options.AttemptTimeout.Ticks * (options.MaxRetryCount + 1))
+                + TimeSpan.FromTicks(options.RetryMaxDelay.Ticks * options.MaxRetryCount);
+            return needed > options.TotalTimeout ? needed : options.TotalTimeout;
+        }
+
+        private SecureString ResolveApiKey()
+        {
+            if (ParameterSetName == ApiKeySet) return ApiKey;
+            if (ParameterSetName == CredentialSet) return Credential.Password;
+            string? fromEnvironment = Environment.GetEnvironmentVariable(ApiKeyVariable);
+            if (string.IsNullOrEmpty(fromEnvironment))
+            {
+                ThrowTerminatingError(VeoErrorRecords.Create("ApiKeyMissing", ErrorCategory.AuthenticationError,
+                    "No API key: pass -ApiKey or -Credential, or set $env:" + ApiKeyVariable + ". Connect-Veo never prompts.", null));
+            }
+            var key = new SecureString();
+            foreach (char c in fromEnvironment!) key.AppendChar(c);
+            key.MakeReadOnly();
+            return key;
+        }
+
+        private Uri ResolveBaseUri()
+        {
+            if (BaseUri != null) return BaseUri;
+            string? fromEnvironment = Environment.GetEnvironmentVariable(BaseUriVariable);
+            if (string.IsNullOrWhiteSpace(fromEnvironment)) return VeoClientOptions.DefaultBaseUri;
+            if (!Uri.TryCreate(fromEnvironment!.Trim(), UriKind.Absolute, out Uri? uri))
+            {
+                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters), ErrorCategory.InvalidArgument,
+                    "$env:" + BaseUriVariable + " is not an absolute URI.", fromEnvironment));
+            }
+            return uri!;
+        }
+
+        private string ResolveJournalPath()
+        {
+            string path = JournalPath ?? JobJournal.DefaultPath;
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        }
+
+        private IWebProxy? CreateProxy()
+        {
+            if (Proxy == null) return null;
+            var proxy = new WebProxy(Proxy);
+            if (ProxyCredential != null) proxy.Credentials = ProxyCredential.GetNetworkCredential();
+            return proxy;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using System.Management.Automation;
+
+namespace Veo31.PowerShell.Commands
+{
+    /// <summary>Gets the current session (made by the last Connect-Veo). The API key is never part of it.</summary>
+    [Cmdlet(VerbsCommon.Get, "VeoSession")]
+    [OutputType(typeof(VeoSession))]
+    public sealed class GetVeoSessionCommand : PSCmdlet
+    {
+        protected override void EndProcessing()
+        {
+            VeoSession? session = VeoSessionState.Current;
+            if (session == null)
+            {
+                WriteVerbose("Not connected; run Connect-Veo.");
+                return;
+            }
+            WriteObject(session);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using Veo31.Core.Errors;
+using Veo31.Core.Models;
+using Veo31.PowerShell.Completion;
+
+namespace Veo31.PowerShell.Commands
+{
+    /// <summary>
+    /// Gets the current status of videos by uuid. Many piped uuids are fetched concurrently (a bounded number in
+    /// flight) and written in input order.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "VeoVideoStatus")]
+    [OutputType(typeof(VeoVideo))]
+    public sealed class GetVeoVideoStatusCommand : VeoCmdlet
+    {
+        internal const int MaxInFlight = 16;
+
+        private readonly Queue<StatusRequest> _inFlight = new Queue<StatusRequest>();
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(JournalUuidCompleter))]
+        public string[] Uuid { get; set; } = null!;
+
+        protected override void Process()
+        {
+            foreach (string uuid in Uuid)
+            {
+                while (_inFlight.Count >= MaxInFlight) WriteOldest();
+                var client = ActiveSession.Client;
+                _inFlight.Enqueue(new StatusRequest(uuid, StartAsync(token => client.GetVideoStatusAsync(uuid, token), StopToken)));
+                Dispatcher.RunPending();
+                while (_inFlight.Count > 0 && _inFlight.Peek().Task.IsCompleted) WriteOldest();
+            }
+        }
+
+        protected override void End()
+        {
+            while (_inFlight.Count > 0) WriteOldest();
+        }
+
+        private void WriteOldest()
+        {
+            StatusRequest request = _inFlight.Dequeue();
+            VideoJobInfo job;
+            try
+            {
+                job = Dispatcher.PumpUntilComplete(request.Task, StopToken);
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, request.Uuid, request.Uuid);
+                return;
+            }
+            RecordStatus(job);
+            WriteObject(VeoVideo.FromJob(job));
+        }
+
+        private void RecordStatus(VideoJobInfo job)
+        {
+            try
+            {
+                ActiveSession.Journal.RecordStatus(job);
+            }
+            catch (VeoException ex)
+            {
+                WriteWarning("The status of " + job.Uuid + " could not be recorded in the job journal: " + ex.Message);
+            }
+        }
+
+        private readonly struct StatusRequest
+        {
+            public StatusRequest(string uuid, Task<VideoJobInfo> task)
+            {
+                Uuid = uuid;
+                Task = task;
+            }
+
+            public string Uuid { get; }
+            public Task<VideoJobInfo> Task { get; }
+        }
+    }
+}

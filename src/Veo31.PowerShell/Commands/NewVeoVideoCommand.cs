@@ -1,0 +1,83 @@
+using System;
+using System.Management.Automation;
+using Veo31.Core.Errors;
+using Veo31.Core.Http;
+using Veo31.Core.Models;
+using Veo31.PowerShell.Infrastructure;
+
+namespace Veo31.PowerShell.Commands
+{
+    /// <summary>
+    /// Starts a video generation (spends credits). Text-to-video from -Prompt, or image-to-video when an image is
+    /// given (pipe Send-VeoImage output: ImageUrl and ImageKey bind by property name). The accepted uuid is written
+    /// to the job journal before the video is emitted, so paid work is never lost.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "VeoVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(VeoVideo))]
+    public sealed class NewVeoVideoCommand : VeoCmdlet
+    {
+        /// <summary>What the video shows. Strings piped in become one video each.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string Prompt { get; set; } = "";
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateSet("auto", "16:9", "9:16")]
+        public string AspectRatio { get; set; } = "auto";
+
+        /// <summary>URL of an image uploaded with Send-VeoImage; makes this an image_to_video generation.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? ImageUrl { get; set; }
+
+        /// <summary>Storage key of an image uploaded with Send-VeoImage.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? ImageKey { get; set; }
+
+        protected override void Process()
+        {
+            var request = new GenerateVideoRequest
+            {
+                Prompt = Prompt,
+                AspectRatio = AspectRatio.ToLowerInvariant(),
+                ImageUrl = ImageUrl,
+                ImageKey = ImageKey,
+            };
+            VeoClient client = ActiveSession.Client;
+            ValidateLocally(() => RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength), Prompt);
+
+            if (!ShouldProcess(DescribeTarget(request), "Generate video (spends credits)")) return;
+
+            if (!TryRunAsync(token => client.GenerateVideoAsync(request, token), request.Prompt, out VideoJobInfo job)) return;
+
+            VeoVideo video = VeoVideo.FromJob(job);
+            video.Prompt ??= request.Prompt;
+            video.GenerationType ??= request.GenerationType;
+            video.AspectRatio ??= request.AspectRatio;
+            video.ImageUrl = request.ImageUrl;
+            video.ImageKey = request.ImageKey;
+            video.Submitted = DateTimeOffset.UtcNow;
+            RecordInJournal(job, request, video);
+            WriteObject(video);
+        }
+
+        private void RecordInJournal(VideoJobInfo job, GenerateVideoRequest request, VeoVideo video)
+        {
+            try
+            {
+                ActiveSession.Journal.RecordSubmitted(job, request);
+            }
+            catch (VeoException ex)
+            {
+                // The job is paid for either way: report the journal problem but still hand the video on.
+                WriteError(VeoErrorRecords.Create(VeoErrorRecords.JournalWriteFailed, ErrorCategory.WriteError,
+                    "Video " + video.Uuid + " was accepted but could not be recorded in the job journal: " + ex.Message, video, ex));
+            }
+        }
+
+        private static string DescribeTarget(GenerateVideoRequest request)
+        {
+            string prompt = request.Prompt.Length > 60 ? request.Prompt.Substring(0, 57) + "..." : request.Prompt;
+            return request.GenerationType + " '" + prompt + "' (" + request.AspectRatio + ")";
+        }
+    }
+}

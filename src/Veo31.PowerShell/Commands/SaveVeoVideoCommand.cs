@@ -1,0 +1,153 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using Veo31.Core.Errors;
+using Veo31.Core.Files;
+using Veo31.Core.Models;
+using Veo31.PowerShell.Completion;
+using Veo31.PowerShell.Infrastructure;
+
+namespace Veo31.PowerShell.Commands
+{
+    /// <summary>
+    /// Downloads completed videos into a folder. The file is streamed to a temporary name and renamed into place
+    /// when complete; an existing file is replaced only with -Force. The API key is never sent to the video host.
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "VeoVideo", DefaultParameterSetName = VideoSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveVeoVideoCommand : VeoCmdlet
+    {
+        private const string VideoSet = "Video";
+        private const string UuidSet = "Uuid";
+        private const int ProgressActivityId = 0x5653; // "VS"
+        internal const string DefaultTemplate = "{Uuid}.mp4";
+
+        private string? _destination;
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = VideoSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public VeoVideo[] InputObject { get; set; } = null!;
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = UuidSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(JournalUuidCompleter))]
+        public string[] Uuid { get; set; } = null!;
+
+        /// <summary>The folder to save into (created if missing); default the current location.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Destination { get; set; }
+
+        /// <summary>The file name; {Uuid} and {Date} (creation time, yyyyMMdd-HHmmss) are replaced. Default '{Uuid}.mp4'.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string FileNameTemplate { get; set; } = DefaultTemplate;
+
+        /// <summary>Replace an existing file.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void Begin()
+        {
+            _destination = GetUnresolvedProviderPathFromPSPath(Destination ?? SessionState.Path.CurrentFileSystemLocation.Path);
+        }
+
+        protected override void Process()
+        {
+            if (ParameterSetName == VideoSet)
+                foreach (VeoVideo video in InputObject) Save(video);
+            else
+                foreach (string uuid in Uuid) Save(new VeoVideo(uuid.Trim()));
+        }
+
+        private void Save(VeoVideo video)
+        {
+            VeoVideo? ready = EnsureCompleted(video);
+            if (ready == null) return;
+
+            string file;
+            try
+            {
+                file = SafeFileNames.ResolveInside(_destination!, ExpandTemplate(ready));
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, ready, ready.Uuid);
+                return;
+            }
+
+            if (!ShouldProcess(file, "Save video " + ready.Uuid)) return;
+            if (!EnsureDestinationFolder(ready)) return;
+
+            string activity = "Saving video " + ready.Uuid;
+            var progress = new CoalescingProgress<TransferProgress>(Dispatcher, p => WriteProgress(TransferProgressRecords.Create(ProgressActivityId, activity, p)));
+            var client = ActiveSession.Client;
+            string url = ready.VideoUrl!;
+            bool overwrite = Force.IsPresent;
+            bool saved = TryRunAsync(token => client.DownloadVideoAsync(url, file, overwrite, progress, token), ready, out DownloadResult result);
+            WriteProgress(TransferProgressRecords.Completed(ProgressActivityId, activity));
+            if (!saved) return;
+
+            try
+            {
+                ActiveSession.Journal.RecordSaved(ready.Uuid, result.Path);
+            }
+            catch (VeoException ex)
+            {
+                WriteWarning("Saving " + ready.Uuid + " could not be recorded in the job journal: " + ex.Message);
+            }
+            if (result.Resumes > 0) WriteVerbose("The download of " + ready.Uuid + " was resumed " + result.Resumes.ToString(CultureInfo.InvariantCulture) + " time(s).");
+            WriteObject(new FileInfo(result.Path));
+        }
+
+        /// <summary>The video with a download URL, fetching its status when the input has none; null after writing an error.</summary>
+        private VeoVideo? EnsureCompleted(VeoVideo video)
+        {
+            if (video.Status != VeoVideoStatus.Completed || string.IsNullOrEmpty(video.VideoUrl))
+            {
+                var client = ActiveSession.Client;
+                string uuid = video.Uuid;
+                if (!TryRunAsync(token => client.GetVideoStatusAsync(uuid, token), video, out VideoJobInfo job)) return null;
+                video = VeoVideo.FromJob(job, video);
+                video.Uuid = uuid;
+            }
+            if (video.Status == VeoVideoStatus.Completed && !string.IsNullOrEmpty(video.VideoUrl)) return video;
+
+            if (video.Status == VeoVideoStatus.Failed)
+            {
+                var failure = new VeoException(VeoErrorKind.GenerationFailed,
+                    "Video " + video.Uuid + " cannot be saved: its generation failed (" + (video.FailureReason ?? "no reason given") + ").") { Uuid = video.Uuid };
+                WriteError(VeoErrorRecords.FromCore(failure, video, video.Uuid));
+                return null;
+            }
+            WriteError(VeoErrorRecords.Create(VeoErrorRecords.VideoNotCompleted, ErrorCategory.InvalidOperation,
+                "Video " + video.Uuid + " is not completed yet (status " + video.Status + "); pipe it through Wait-VeoVideo first.", video));
+            return null;
+        }
+
+        private string ExpandTemplate(VeoVideo video)
+        {
+            string date = (video.CreatedAt ?? video.Submitted ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+            return FileNameTemplate
+                .Replace("{Uuid}", SafeFileNames.FromUuid(video.Uuid, ""))
+                .Replace("{Date}", date);
+        }
+
+        private bool EnsureDestinationFolder(VeoVideo video)
+        {
+            try
+            {
+                Directory.CreateDirectory(_destination!);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
+            {
+                WriteError(VeoErrorRecords.Create("DestinationNotWritable", ErrorCategory.WriteError,
+                    "The destination folder '" + _destination + "' cannot be created: " + ex.Message, video, ex));
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using Veo31.Core.Journal;
+using Veo31.Core.Models;
+
+namespace Veo31.PowerShell
+{
+    /// <summary>One video generation as the API (or the local job journal) last reported it.</summary>
+    public sealed class VeoVideo
+    {
+        internal VeoVideo(string uuid)
+        {
+            Uuid = uuid;
+        }
+
+        public string Uuid { get; internal set; }
+        public VeoVideoStatus Status { get; internal set; }
+        public string? GenerationType { get; internal set; }
+        public string? Prompt { get; internal set; }
+        public string? AspectRatio { get; internal set; }
+        public DateTimeOffset? CreatedAt { get; internal set; }
+        public string? VideoUrl { get; internal set; }
+        /// <summary>0 to 100, when the API reports it.</summary>
+        public int? Progress { get; internal set; }
+        /// <summary>Estimated seconds remaining, when the API reports it.</summary>
+        public int? EstimatedTime { get; internal set; }
+        public string? FailureReason { get; internal set; }
+        public string? ImageUrl { get; internal set; }
+        public string? ImageKey { get; internal set; }
+        /// <summary>The status text exactly as the API sent it (useful when Status is Unknown).</summary>
+        public string? RawStatus { get; internal set; }
+        /// <summary>When the job was submitted from this machine (from the job journal).</summary>
+        public DateTimeOffset? Submitted { get; internal set; }
+        /// <summary>When the status was last fetched from the API.</summary>
+        public DateTimeOffset? LastChecked { get; internal set; }
+        /// <summary>Where Save-VeoVideo wrote the file, from the job journal.</summary>
+        public string? SavedPath { get; internal set; }
+        /// <summary>Fields the API sent that this release does not know, as raw JSON text.</summary>
+        public IDictionary<string, string> AdditionalFields { get; internal set; } = new Dictionary<string, string>();
+
+        public bool IsFinished => Status == VeoVideoStatus.Completed || Status == VeoVideoStatus.Failed;
+
+        public override string ToString() => Uuid;
+
+        internal static VeoVideo FromJob(VideoJobInfo job, VeoVideo? previous = null)
+        {
+            var video = new VeoVideo(job.Uuid)
+            {
+                Status = ToStatus(job.Status),
+                RawStatus = job.RawStatus,
+                GenerationType = job.GenerationType ?? previous?.GenerationType,
+                Prompt = job.Prompt ?? previous?.Prompt,
+                AspectRatio = job.AspectRatio ?? previous?.AspectRatio,
+                CreatedAt = job.CreatedAt ?? previous?.CreatedAt,
+                VideoUrl = job.VideoUrl,
+                Progress = job.Progress,
+                EstimatedTime = job.EstimatedTimeSeconds,
+                FailureReason = job.FailureReason,
+                ImageUrl = previous?.ImageUrl,
+                ImageKey = previous?.ImageKey,
+                Submitted = previous?.Submitted,
+                SavedPath = previous?.SavedPath,
+                LastChecked = DateTimeOffset.UtcNow,
+                AdditionalFields = CopyFields(job.AdditionalFields),
+            };
+            if (string.IsNullOrEmpty(video.Uuid) && previous != null) video.Uuid = previous.Uuid;
+            return video;
+        }
+
+        internal static VeoVideo FromJournal(JournalEntry entry) => new VeoVideo(entry.Uuid)
+        {
+            Status = ToStatus(entry.LastStatus),
+            GenerationType = entry.GenerationType,
+            Prompt = entry.Prompt,
+            AspectRatio = entry.AspectRatio,
+            ImageUrl = entry.ImageUrl,
+            ImageKey = entry.ImageKey,
+            VideoUrl = entry.VideoUrl,
+            FailureReason = entry.FailureReason,
+            Submitted = entry.Submitted,
+            LastChecked = entry.LastChecked,
+            SavedPath = entry.SavedPath,
+        };
+
+        private static Dictionary<string, string> CopyFields(IReadOnlyDictionary<string, string>? fields)
+        {
+            var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (fields != null)
+                foreach (KeyValuePair<string, string> field in fields) copy[field.Key] = field.Value;
+            return copy;
+        }
+
+        internal static VeoVideoStatus ToStatus(VideoStatus status) => status switch
+        {
+            VideoStatus.Pending => VeoVideoStatus.Pending,
+            VideoStatus.Processing => VeoVideoStatus.Processing,
+            VideoStatus.Completed => VeoVideoStatus.Completed,
+            VideoStatus.Failed => VeoVideoStatus.Failed,
+            _ => VeoVideoStatus.Unknown,
+        };
+    }
+}

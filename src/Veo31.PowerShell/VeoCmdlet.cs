@@ -1,0 +1,190 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using Veo31.Core.Errors;
+using Veo31.Core.Logging;
+using Veo31.PowerShell.Infrastructure;
+
+namespace Veo31.PowerShell
+{
+    /// <summary>
+    /// Base of the cmdlets that talk to the API: resolves -Session, runs Core's async calls while pumping their
+    /// log and progress onto the pipeline thread, cancels everything on Ctrl+C, and turns every failure into an
+    /// ErrorRecord (no raw .NET exception escapes).
+    /// </summary>
+    public abstract class VeoCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly PipelineDispatcher _dispatcher = new PipelineDispatcher();
+        private PipelineLog? _log;
+        private VeoSession? _session;
+
+        /// <summary>The session to use; by default the one made current by the last Connect-Veo.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public VeoSession? Session { get; set; }
+
+        /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, PowerShell.Stop).</summary>
+        protected CancellationToken StopToken => _stop.Token;
+
+        /// <summary>The resolved session; only valid when <see cref="RequiresSession"/> is true or a session exists.</summary>
+        protected VeoSession ActiveSession => _session ?? throw new InvalidOperationException("No session was resolved.");
+
+        protected VeoSession? ResolvedSession => _session;
+
+        internal PipelineDispatcher Dispatcher => _dispatcher;
+
+        /// <summary>False for cmdlets that work without a connection (reading the local journal).</summary>
+        protected virtual bool RequiresSession => true;
+
+        protected sealed override void BeginProcessing() => Guard(() =>
+        {
+            _log = new PipelineLog(this, _dispatcher, IsStreamEnabled("Verbose", "VerbosePreference"), IsStreamEnabled("Debug", "DebugPreference"));
+            _session = Session ?? VeoSessionState.Current;
+            if (_session != null && !_session.IsOpen)
+            {
+                if (Session != null || RequiresSession)
+                {
+                    OnNotConnected(VeoErrorRecords.Create(VeoErrorRecords.NotConnected, ErrorCategory.InvalidOperation,
+                        "The Veo session was closed by Disconnect-Veo. Run Connect-Veo again.", _session));
+                    return;
+                }
+                _session = null;
+            }
+            if (_session == null && RequiresSession)
+            {
+                OnNotConnected(VeoErrorRecords.NotConnectedRecord());
+                return;
+            }
+            Begin();
+        });
+
+        protected sealed override void ProcessRecord() => Guard(() =>
+        {
+            if (_session == null && RequiresSession) return;
+            Process();
+        });
+
+        protected sealed override void EndProcessing() => Guard(() =>
+        {
+            if (_session == null && RequiresSession) return;
+            End();
+        });
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        protected virtual void Begin() { }
+        protected virtual void Process() { }
+        protected virtual void End() { }
+
+        /// <summary>What happens without a usable session: a terminating NotConnected error unless overridden.</summary>
+        protected virtual void OnNotConnected(ErrorRecord record) => ThrowTerminatingError(record);
+
+        /// <summary>Runs a Core call on the thread pool and pumps its log and progress here until it ends.</summary>
+        internal T RunAsync<T>(Func<CancellationToken, Task<T>> operation)
+            => _dispatcher.PumpUntilComplete(StartAsync(operation, StopToken), StopToken);
+
+        /// <summary>Starts a Core call with this command's log flowing into it; the caller pumps.</summary>
+        internal Task<T> StartAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+        {
+            // The log travels in the async flow (AsyncLocal), so it must be in place when the task is created.
+            using (VeoLogScope.Use(_log!))
+            {
+                return Task.Run(() => operation(cancellationToken), cancellationToken);
+            }
+        }
+
+        /// <summary>Runs a per-item Core call; a failure becomes an ErrorRecord for that item and false is returned.</summary>
+        internal bool TryRunAsync<T>(Func<CancellationToken, Task<T>> operation, object? target, out T result)
+        {
+            try
+            {
+                result = RunAsync(operation);
+                return true;
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, target);
+            }
+            catch (ObjectDisposedException)
+            {
+                ThrowTerminatingError(SessionClosedRecord());
+            }
+            result = default!;
+            return false;
+        }
+
+        /// <summary>A per-item failure: non-terminating, except those that doom every later item too.</summary>
+        internal void WriteItemError(VeoException exception, object? target, string? uuid = null)
+        {
+            ErrorRecord record = VeoErrorRecords.FromCore(exception, target, uuid);
+            if (VeoErrorRecords.IsTerminating(exception.Kind)) ThrowTerminatingError(record);
+            WriteError(record);
+        }
+
+        /// <summary>Local parameter validation: a bad value ends the command before anything is sent.</summary>
+        internal void ValidateLocally(Action validation, object? target)
+        {
+            try
+            {
+                validation();
+            }
+            catch (VeoException ex)
+            {
+                ThrowTerminatingError(VeoErrorRecords.FromCore(ex, target));
+            }
+        }
+
+        internal ErrorRecord SessionClosedRecord()
+            => VeoErrorRecords.Create(VeoErrorRecords.NotConnected, ErrorCategory.InvalidOperation,
+                "The Veo session was closed while the command ran. Run Connect-Veo again.", _session);
+
+        private void Guard(Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopped by the user: no error record, just end the pipeline.
+                throw new PipelineStoppedException();
+            }
+            catch (RuntimeException)
+            {
+                throw;
+            }
+            catch (VeoException ex)
+            {
+                ThrowTerminatingError(VeoErrorRecords.FromCore(ex, null));
+            }
+            catch (ObjectDisposedException)
+            {
+                ThrowTerminatingError(SessionClosedRecord());
+            }
+            catch (Exception ex)
+            {
+                ThrowTerminatingError(VeoErrorRecords.Unexpected(ex, null));
+            }
+        }
+
+        private bool IsStreamEnabled(string commonParameter, string preferenceVariable)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(commonParameter, out object? bound))
+                return bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound);
+            object? preference = GetVariableValue(preferenceVariable);
+            if (preference != null && LanguagePrimitives.TryConvertTo(preference, out ActionPreference value))
+                return value != ActionPreference.SilentlyContinue && value != ActionPreference.Ignore;
+            return false;
+        }
+
+        public void Dispose()
+        {
+            // Ends any background work still running; the source is not disposed because those tasks may still read its token.
+            _stop.Cancel();
+            _dispatcher.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+}
