@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+
+namespace Veo31.Emulator.Tests;
+
+/// <summary>The command-line emulator, started as a child process with <c>dotnet Veo31.Emulator.dll</c>.</summary>
+public class ProcessTests
+{
+    private static string EmulatorDll
+    {
+        get
+        {
+            var next = Path.Combine(AppContext.BaseDirectory, "Veo31.Emulator.dll");
+            Assert.True(File.Exists(next), $"missing {next}");
+            return next;
+        }
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(EmulatorDll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return Process.Start(info)!;
+    }
+
+    private static async Task<string> ReadLineAsync(Process process)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new Xunit.Sdk.XunitException("stdout closed: " + await process.StandardError.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Prints_the_three_lines_and_serves_the_api()
+    {
+        using var process = Start("--urls", "http://127.0.0.1:0", "--keys", "k-one,k-two", "--credits", "2");
+        try
+        {
+            var api = await ReadLineAsync(process);
+            var cdn = await ReadLineAsync(process);
+            var key = await ReadLineAsync(process);
+            Assert.Matches(new Regex(@"^VEO_EMULATOR_API=http://127\.0\.0\.1:\d+/api$"), api);
+            Assert.Matches(new Regex(@"^VEO_EMULATOR_CDN=http://127\.0\.0\.1:\d+$"), cdn);
+            Assert.Equal("VEO_EMULATOR_KEY=k-one", key);
+            Assert.NotEqual(api.Split(':')[2].Split('/')[0], cdn.Split(':')[2]);
+
+            using var http = new HttpClient();
+            var request = new HttpRequestMessage(HttpMethod.Post, api["VEO_EMULATOR_API=".Length..] + "/generate-video")
+            {
+                Content = new StringContent("""{"generationType":"text_to_video","prompt":"from the child"}"""),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "k-two");
+            var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("{\"code\":0,\"msg\":\"Success\",\"data\":{", await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_it_cleanly()
+    {
+        using var process = Start();
+        try
+        {
+            await ReadLineAsync(process);
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]);
+            await kill.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Refuses_a_non_loopback_host()
+    {
+        using var process = Start("--urls", "http://0.0.0.0:0");
+        try
+        {
+            var stderr = await process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("loopback", stderr);
+            Assert.Equal("", await process.StandardOutput.ReadToEndAsync());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+}
