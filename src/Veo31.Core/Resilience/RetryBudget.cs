@@ -17,7 +17,7 @@ namespace Veo31.Core.Resilience
         private double _tokens;
         private long _lastRefillTicks;
 
-        public RetryBudget(double depositPerCall = 0.2, double capacity = 10, double refillPerSecond = 0.5)
+        public RetryBudget(double depositPerCall = 0.2, double capacity = 20, double refillPerSecond = 2)
         {
             _depositPerCall = depositPerCall;
             _capacity = capacity;
