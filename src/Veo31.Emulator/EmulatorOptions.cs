@@ -19,6 +19,8 @@ public sealed class EmulatorOptions
     public bool ErrorsHttp200 { get; set; }
     public IList<FaultRule> Faults { get; set; } = new List<FaultRule>();
     public int? Seed { get; set; }
+    /// <summary>Stop when this process exits (so a test run never leaves an emulator behind).</summary>
+    public int? ParentProcessId { get; set; }
 
     /// <summary>Parses <c>--name value</c> pairs (also <c>--name=value</c>; a bare <c>--errors-http200</c> means true).</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
@@ -75,6 +77,7 @@ public sealed class EmulatorOptions
             case "video-bytes": VideoBytes = ParseLong(name, value); break;
             case "faults": Faults = FaultRule.ParseList(value).ToList(); break;
             case "seed": Seed = (int)ParseLong(name, value); break;
+            case "parent-pid": ParentProcessId = (int)ParseLong(name, value); break;
             default: throw new ArgumentException($"Unknown option --{name}.");
         }
     }

@@ -27,5 +27,21 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     context.Cancel = true;
     stop.TrySetResult();
 });
+if (options.ParentProcessId is int parentId) _ = StopWhenParentExitsAsync(parentId, stop);
 await stop.Task;
 return 0;
+
+// Test runs pass --parent-pid so an emulator never outlives the process that started it, even if that one is killed.
+static async Task StopWhenParentExitsAsync(int parentId, TaskCompletionSource stop)
+{
+    try
+    {
+        using var parent = System.Diagnostics.Process.GetProcessById(parentId);
+        await parent.WaitForExitAsync();
+    }
+    catch (ArgumentException)
+    {
+        // The parent is already gone.
+    }
+    stop.TrySetResult();
+}
