@@ -44,6 +44,40 @@ if ($manifest.ModuleVersion -ne $Version) {
 $null = New-Item -ItemType Directory -Path $OutputPath -Force
 $output = (Resolve-Path -LiteralPath $OutputPath).Path
 
+Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+
+function Add-CommandTag {
+    <#
+        Publish-PSResource tags the package PSModule only. The PowerShell Gallery (and PowerShellGet 2) add
+        PSIncludes_Cmdlet, PSCmdlet_<name> and PSCommand_<name> for every exported cmdlet, which is what
+        Find-PSResource -Command and -Type Cmdlet search; add them to the nuspec so a folder feed answers too.
+    #>
+    param([string] $Nupkg, [string] $NuspecName, [string[]] $Cmdlets)
+    $archive = [IO.Compression.ZipFile]::Open($Nupkg, [IO.Compression.ZipArchiveMode]::Update)
+    try {
+        $entry = $archive.GetEntry($NuspecName)
+        if (-not $entry) { throw "$Nupkg holds no $NuspecName." }
+        $reader = [IO.StreamReader]::new($entry.Open())
+        try { $nuspec = [xml]$reader.ReadToEnd() } finally { $reader.Dispose() }
+        $metadata = $nuspec.package.metadata
+        $tagsNode = $metadata.SelectSingleNode('*[local-name()="tags"]')
+        if (-not $tagsNode) {
+            $tagsNode = $nuspec.CreateElement('tags', $nuspec.package.NamespaceURI)
+            $null = $metadata.AppendChild($tagsNode)
+        }
+        $tags = [Collections.Generic.List[string]]::new()
+        foreach ($tag in @($tagsNode.InnerText -split '\s+') + @('PSModule', 'PSIncludes_Cmdlet')) { if ($tag -and -not $tags.Contains($tag)) { $tags.Add($tag) } }
+        foreach ($cmdlet in $Cmdlets) {
+            foreach ($tag in "PSCmdlet_$cmdlet", "PSCommand_$cmdlet") { if (-not $tags.Contains($tag)) { $tags.Add($tag) } }
+        }
+        $tagsNode.InnerText = $tags -join ' '
+        $entry.Delete()
+        $entry = $archive.CreateEntry($NuspecName, [IO.Compression.CompressionLevel]::Optimal)
+        $writer = [IO.StreamWriter]::new($entry.Open(), [Text.UTF8Encoding]::new($false))
+        try { $nuspec.Save($writer) } finally { $writer.Dispose() }
+    } finally { $archive.Dispose() }
+}
+
 # --- the .nupkg, through PSResourceGet and a throwaway file repository -------------------------------
 Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
 $repoName = "Veo31Package-$([guid]::NewGuid().ToString('n').Substring(0, 12))"
@@ -65,14 +99,15 @@ try {
         if ($found.Count -ne 1) { throw "Publish-PSResource did not produce $nupkgName in $repoDir." }
         $built = $found[0].FullName
     }
-    Copy-Item -LiteralPath $built -Destination (Join-Path $output $nupkgName) -Force
+    $nupkg = Join-Path $output $nupkgName
+    Copy-Item -LiteralPath $built -Destination $nupkg -Force
+    Add-CommandTag -Nupkg $nupkg -NuspecName "$moduleName.nuspec" -Cmdlets @($manifest.CmdletsToExport)
 } finally {
     Unregister-PSResourceRepository -Name $repoName -ErrorAction SilentlyContinue
     Remove-Item -LiteralPath $repoDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 # --- the Azure Automation zip: Veo31/ at the root ----------------------------------------------------
-Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
 $zipPath = Join-Path $output "$moduleName.zip"
 if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
 $files = @(Get-ChildItem -LiteralPath $module -Recurse -File | Where-Object Extension -ne '.pdb' | Sort-Object FullName)

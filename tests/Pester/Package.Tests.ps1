@@ -159,31 +159,35 @@ Describe 'Install-PSResource from a local folder repository' {
         $videos = Join-Path $TestDrive 'installed-videos'
         $repository = "Veo31Test$([guid]::NewGuid().ToString('n').Substring(0, 8))"
 
-        # The repository registration and the CurrentUser module folder live under XDG_DATA_HOME on Linux,
-        # so the whole install happens in a throwaway profile. Elsewhere Save-PSResource -Path does the same.
+        # PSResourceGet keeps its repository list under LocalApplicationData and installs CurrentUser modules
+        # under ~/.local/share/powershell/Modules on Linux and macOS: with HOME pointing at a throwaway folder,
+        # the whole install happens in a fresh profile and the user's own settings are never touched.
+        # On Windows (no HOME redirection there) Save-PSResource -Path does the same job.
         $installScript = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name '$repository' -Uri '$($feed.FullName)' -Trusted
 try {
-    if (`$IsLinux) {
+    `$found = Find-PSResource -Name Veo31 -Repository '$repository'
+    if (-not `$IsWindows) {
         Install-PSResource -Name Veo31 -Version '$Version' -Repository '$repository' -Scope CurrentUser -TrustRepository -Quiet
         `$installed = Get-InstalledPSResource -Name Veo31 -Scope CurrentUser
         `$base = Join-Path `$installed.InstalledLocation 'Veo31'
     } else {
         Save-PSResource -Name Veo31 -Version '$Version' -Repository '$repository' -Path '$($home_.FullName)' -TrustRepository -Quiet
-        `$base = '$($home_.FullName)'
+        `$base = Join-Path '$($home_.FullName)' 'Veo31'
     }
 } finally { Unregister-PSResourceRepository -Name '$repository' }
-[pscustomobject]@{ ModuleBase = (Join-Path `$base '$Version') } | ConvertTo-Json -Compress
+[pscustomobject]@{ ModuleBase = (Join-Path `$base '$Version'); Cmdlets = @(`$found.Includes.Cmdlet | Sort-Object) } | ConvertTo-Json -Compress
 "@
-        $environment = @{ XDG_DATA_HOME = $home_.FullName; XDG_CONFIG_HOME = $home_.FullName; XDG_CACHE_HOME = $home_.FullName }
+        $environment = @{ HOME = $home_.FullName; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null }
         $installed = Invoke-FreshPwsh -Script $installScript -Environment $environment
         Test-Path -LiteralPath (Join-Path $installed.ModuleBase 'Veo31.psd1') | Should -BeTrue
         $installed.ModuleBase | Should -BeLike "$($home_.FullName)*"
+        @($installed.Cmdlets) | Should -Be @($ExpectedCmdlets | Sort-Object) -Because 'Find-PSResource reads the cmdlet list from the package'
 
         $runScript = @"
 `$ErrorActionPreference = 'Stop'
-$(if ($IsLinux) { "Import-Module Veo31   # by name: found in the CurrentUser module path of the throwaway profile" } else { "Import-Module '$($installed.ModuleBase)'" })
+$(if (-not $IsWindows) { "Import-Module Veo31   # by name: found in the CurrentUser module path of the throwaway profile" } else { "Import-Module '$($installed.ModuleBase)'" })
 `$module = Get-Module Veo31
 Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($Emulator.ApiKey)' -AsPlainText -Force)
 `$file = New-VeoVideo -Prompt 'installed from a nupkg' | Wait-VeoVideo -PollIntervalSec 0.2 | Save-VeoVideo -Destination '$videos'
