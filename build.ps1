@@ -42,8 +42,7 @@ $env:DOTNET_NOLOGO = '1'
 Import-Module (Join-Path $Root 'tools/VeoEmulator.psm1') -Force
 Import-Module (Join-Path $Root 'tools/SampleImages.psm1') -Force
 
-function Invoke-Dotnet {
-    param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+function Invoke-Dotnet([string[]] $Arguments) {
     & (Get-DotnetPath) @Arguments
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
@@ -60,14 +59,14 @@ function Get-PesterModulePath {
     $olderPolly = Join-Path $Root '.tools/packages/polly.core/8.1.0'
     if (-not (Test-Path -LiteralPath $manifest) -or -not (Test-Path -LiteralPath $olderPolly)) {
         Write-Host "Restoring test tools (Pester $PesterVersion) from NuGet..."
-        Invoke-Dotnet restore (Join-Path $Root 'tools/tools.proj') --nologo -v q
+        Invoke-Dotnet @('restore', (Join-Path $Root 'tools/tools.proj'), '--nologo', '--verbosity', 'quiet')
     }
     $manifest
 }
 
 function Invoke-BuildTask {
     Write-Host "Building Veo31.PowerShell ($Configuration)..."
-    Invoke-Dotnet build (Join-Path $Root 'Veo31.PowerShell.sln') -c $Configuration --nologo -v q -clp:NoSummary
+    Invoke-Dotnet @('build', (Join-Path $Root 'Veo31.PowerShell.sln'), '--configuration', $Configuration, '--nologo', '--verbosity', 'quiet')
     Install-ModuleLayout
 }
 
