@@ -12,10 +12,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-await using var server = await EmulatorServer.StartAsync(options);
-foreach (var line in server.AnnouncementLines) Console.Out.WriteLine(line);
-Console.Out.Flush();
-
+// Registered before the address lines are printed: a parent may signal as soon as it has read them.
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 Console.CancelKeyPress += (_, e) =>
 {
@@ -27,21 +24,10 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     context.Cancel = true;
     stop.TrySetResult();
 });
-if (options.ParentProcessId is int parentId) _ = StopWhenParentExitsAsync(parentId, stop);
+
+await using var server = await EmulatorServer.StartAsync(options);
+foreach (var line in server.AnnouncementLines) Console.Out.WriteLine(line);
+Console.Out.Flush();
+
 await stop.Task;
 return 0;
-
-// Test runs pass --parent-pid so an emulator never outlives the process that started it, even if that one is killed.
-static async Task StopWhenParentExitsAsync(int parentId, TaskCompletionSource stop)
-{
-    try
-    {
-        using var parent = System.Diagnostics.Process.GetProcessById(parentId);
-        await parent.WaitForExitAsync();
-    }
-    catch (ArgumentException)
-    {
-        // The parent is already gone.
-    }
-    stop.TrySetResult();
-}
