@@ -32,6 +32,16 @@ public class ProcessTests
         return await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new Xunit.Sdk.XunitException("stdout closed: " + await process.StandardError.ReadToEndAsync());
     }
 
+    /// <summary>SIGTERM first, so the child deletes its upload folder; SIGKILL if it does not go.</summary>
+    private static async Task StopAsync(Process process)
+    {
+        if (process.HasExited) return;
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])) await term.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
+    }
+
     [Fact]
     public async Task Prints_the_three_lines_and_serves_the_api()
     {
@@ -58,8 +68,7 @@ public class ProcessTests
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await StopAsync(process);
         }
     }
 
