@@ -31,8 +31,8 @@ function New-VeoSamplePng {
     for ($y = 0; $y -lt $Height; $y++) {
         $raw.WriteByte(0)
         for ($x = 0; $x -lt $Width; $x++) {
-            $raw.WriteByte([byte](($x * 255 / [Math]::Max(1, $Width - 1) + $Hue) % 256))
-            $raw.WriteByte([byte](($y * 255 / [Math]::Max(1, $Height - 1)) % 256))
+            $raw.WriteByte([byte](([int][Math]::Floor($x * 255 / [Math]::Max(1, $Width - 1)) + $Hue) % 256))
+            $raw.WriteByte([byte]([int][Math]::Floor($y * 255 / [Math]::Max(1, $Height - 1)) % 256))
             $raw.WriteByte([byte]((128 + $Hue) % 256))
         }
     }
