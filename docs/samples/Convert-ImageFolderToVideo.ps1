@@ -8,7 +8,7 @@
 
     Run it every night (cron, a systemd timer, Task Scheduler): it skips what is already done. Which job
     belongs to which image is kept in an index file in -OutputPath (veo31-images.json: the image's
-    SHA-256 and the job's uuid); the state of each job comes from the module's job journal
+    name and SHA-256, and the job's uuid); the state of each job comes from the module's job journal
     (Get-VeoVideo). So an image is:
 
       - skipped   when the journal says its video was saved and the file is still there;
@@ -69,11 +69,11 @@ $null = New-Item -ItemType Directory -Path $OutputPath -Force
 $OutputPath = (Resolve-Path -LiteralPath $OutputPath).Path
 $indexPath = Join-Path $OutputPath 'veo31-images.json'
 
-# The index: image SHA-256 -> { Uuid, Image, FileName }. Written after every submission, so a job is
+# The index: image name and SHA-256 -> { Uuid, Image, FileName }. Written after every submission, so a job is
 # never lost even if the script is stopped while it waits.
 $index = @{}
 if (Test-Path -LiteralPath $indexPath) {
-    foreach ($item in @(Get-Content -Raw -LiteralPath $indexPath | ConvertFrom-Json)) { $index[$item.Sha256] = $item }
+    foreach ($item in @(Get-Content -Raw -LiteralPath $indexPath | ConvertFrom-Json)) { $index["$($item.Image)|$($item.Sha256)"] = $item }
 }
 function Save-Index {
     $temp = "$indexPath.tmp"
@@ -96,7 +96,8 @@ foreach ($image in $images) {
         '{0}-{1}.mp4' -f $image.BaseName, $image.Extension.TrimStart('.').ToLowerInvariant()
     } else { "$($image.BaseName).mp4" }
     $sha256 = (Get-FileHash -LiteralPath $image.FullName -Algorithm SHA256).Hash
-    $known = $index[$sha256]
+    $key = "$($image.Name)|$sha256"
+    $known = $index[$key]
     $entry = if ($known) { $journal[$known.Uuid] }
 
     if ($entry -and $entry.SavedPath -and (Test-Path -LiteralPath $entry.SavedPath)) {
@@ -110,7 +111,7 @@ foreach ($image in $images) {
     }
     try {
         $video = $image | Send-VeoImage -ErrorAction Stop | New-VeoVideo -Prompt $Prompt -AspectRatio $AspectRatio -ErrorAction Stop
-        $index[$sha256] = [pscustomobject]@{ Sha256 = $sha256; Uuid = $video.Uuid; Image = $image.Name; FileName = $fileName }
+        $index[$key] = [pscustomobject]@{ Sha256 = $sha256; Uuid = $video.Uuid; Image = $image.Name; FileName = $fileName }
         Save-Index
         $waiting.Add($video)
         $byUuid[$video.Uuid] = @{ Image = $image.Name; FileName = $fileName; Action = 'Created' }

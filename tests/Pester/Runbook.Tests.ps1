@@ -148,7 +148,7 @@ Describe 'docs/samples/Convert-ImageFolderToVideo.ps1 (nightly)' {
 
     It 'third night: only the new image and the changed image are sent; a broken image is reported, not fatal' {
         $null = New-VeoSamplePng -Path (Join-Path $Images 'meadow.png') -Hue 140
-        $null = New-VeoSamplePng -Path (Join-Path $Images 'harbour.png') -Hue 200 -Width 64 -Height 36
+        $null = New-VeoSamplePng -Path (Join-Path $Images 'harbour.png') -Hue 200
         Copy-Item -LiteralPath (Join-Path $FixturesPath 'not-an-image.png') -Destination $Images
         Reset-VeoEmulatorStats $Emulator
         $results = @(& $Run 3>$null)
