@@ -108,7 +108,10 @@ namespace Veo31.Core.Download
                 }
                 else if (++failuresWithoutProgress > Options.MaxRetryCount || !_transport.Budget.TryWithdrawRetry())
                 {
-                    throw failure;
+                    if (state.Written == 0 && resumes == 0) throw failure;
+                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                        "The video transfer stopped after " + state.Written + " bytes (" + failure.Message.TrimEnd('.') + ").", failure)
+                    { HttpStatus = failure.HttpStatus };
                 }
                 TimeSpan delay = RetryDelays.Next(failuresWithoutProgress, Options.RetryBaseDelay, Options.RetryMaxDelay,
                     failure.RetryAfter, Options.MaxRetryAfter);

@@ -136,7 +136,7 @@ namespace Veo31.Core.Http
                     int status = (int)response.StatusCode;
                     outcome = status.ToString(CultureInfo.InvariantCulture);
                     TimeSpan? retryAfter = RetryAfterParser.Read(response, DateTimeOffset.UtcNow);
-                    if (!call.IsTransfer) watch.Rearm();
+                    if (call.IsTransfer) watch.Rearm(); // a transfer measures stalls; a JSON call has one limit for the whole attempt
                     ArraySegment<byte> body;
                     try
                     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
@@ -16,12 +17,17 @@ namespace Veo31.Core.Journal
     {
         public const string EnvironmentVariable = "VEO_JOURNAL";
 
-        private readonly object _writeLock = new object();
+        // One monitor per journal file for the whole process, so threads queue here instead of spinning on the lock file.
+        private static readonly ConcurrentDictionary<string, object> WriteLocks =
+            new ConcurrentDictionary<string, object>(System.IO.Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+        private readonly object _writeLock;
 
         public JobJournal(string path)
         {
             if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
             Path = System.IO.Path.GetFullPath(path);
+            _writeLock = WriteLocks.GetOrAdd(Path, _ => new object());
         }
 
         public string Path { get; }
