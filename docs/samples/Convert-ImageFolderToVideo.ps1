@@ -29,7 +29,8 @@
 .PARAMETER AspectRatio
     auto, 16:9 or 9:16.
 .PARAMETER JournalPath
-    The job journal to use (sets $env:VEO_JOURNAL for this run); empty keeps the module's default.
+    The job journal to use (Connect-Veo -JournalPath); empty keeps the module's default ($env:VEO_JOURNAL,
+    else the profile's local application data folder).
 .PARAMETER BaseUri
     The API base URI; empty uses $env:VEO_BASE_URI or the real service.
 .PARAMETER PollIntervalSec
@@ -60,9 +61,9 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Import-Module $ModuleName
-if ($JournalPath) { $env:VEO_JOURNAL = $JournalPath }   # read by Connect-Veo
 $connect = @{}
 if ($BaseUri) { $connect.BaseUri = $BaseUri }
+if ($JournalPath) { $connect.JournalPath = $JournalPath }
 Connect-Veo @connect
 
 $null = New-Item -ItemType Directory -Path $OutputPath -Force

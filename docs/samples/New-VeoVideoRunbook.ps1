@@ -61,12 +61,12 @@ param(
 $ErrorActionPreference = 'Stop'
 
 Import-Module $ModuleName
-if ($JournalPath) { $env:VEO_JOURNAL = $JournalPath }   # read by Connect-Veo
 $null = New-Item -ItemType Directory -Path $OutputPath -Force
 
 $credential = Get-AutomationPSCredential -Name $CredentialName
 $connect = @{ Credential = $credential }
 if ($BaseUri) { $connect.BaseUri = $BaseUri }
+if ($JournalPath) { $connect.JournalPath = $JournalPath }
 Connect-Veo @connect -ErrorAction Stop
 
 function Save-RunbookVideo {
@@ -86,9 +86,11 @@ function Save-RunbookVideo {
     }
 }
 
-# 1. Resume: what earlier runs submitted (and paid for) but never saved. A video that failed or cannot be
+# 1. Resume: what earlier runs submitted (and paid for) but never saved: the jobs still pending, and the
+#    ones that completed while nobody was there to download them. A video that failed or cannot be
 #    finished now is reported (non-terminating) and does not stop this run's new work.
-$unsaved = @(Get-VeoVideo | Where-Object { "$($_.Status)" -ne 'Failed' -and -not $_.SavedPath })
+$unsaved = @(Get-VeoVideo -Pending) +
+    @(Get-VeoVideo | Where-Object { "$($_.Status)" -eq 'Completed' -and -not $_.SavedPath })
 if ($unsaved.Count -gt 0) {
     Write-Verbose "Resuming $($unsaved.Count) video(s) from the journal."
     $prompts = @{}; foreach ($video in $unsaved) { $prompts[$video.Uuid] = $video.Prompt }
