@@ -8,7 +8,7 @@ using Xunit;
 namespace Veo31.Core.Tests;
 
 /// <summary>POST /generate-video spends credits without an idempotency key: retried only when the server cannot have acted.</summary>
-public class GenerateRuleTests
+public class GenerateRuleTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(FaultKinds.Error5000, 500, 5000)]
@@ -44,6 +44,7 @@ public class GenerateRuleTests
         var job = await h.GenerateAsync("rate limited once");
 
         watch.Stop();
+        output.WriteLine($"MEASURE rate-limited generate succeeded after {watch.ElapsedMilliseconds} ms (Retry-After 1 s)");
         Assert.False(string.IsNullOrEmpty(job.Uuid));
         Assert.Equal(2, h.Requests(EmulatorEndpoints.GenerateVideo));
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.95, 6);

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Veo31.Core.Tests;
 
-public class HostileServerTests
+public class HostileServerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(FaultKinds.MalformedJson)]
@@ -45,6 +45,7 @@ public class HostileServerTests
         watch.Stop();
         Assert.Equal(VeoErrorKind.InvalidResponse, ex.Kind);
         Assert.Contains("MaxResponseBytes", ex.Message);
+        output.WriteLine($"MEASURE hugeBody refused in {watch.ElapsedMilliseconds} ms, {(GC.GetTotalAllocatedBytes(true) - before) / 1024} KiB allocated");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}");
         // The 64 MB answer must not be buffered (the allocation count covers the emulator too, which streams it).
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 40_000_000);
@@ -89,6 +90,7 @@ public class HostileServerTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Client.GetVideoStatusAsync(job.Uuid, cts.Token));
+        output.WriteLine($"MEASURE cancel in flight: returned {watch.ElapsedMilliseconds - 200} ms after cancel");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}"); // the attempt timeout is 30 s
     }
 
@@ -133,6 +135,7 @@ public class HostileServerTests
             await Task.Delay(20);
         }
         long attempts = h.Requests(EmulatorEndpoints.VideoStatus);
+        output.WriteLine($"MEASURE 30% faults: {polls} polls all succeeded with {attempts} attempts");
         Assert.True(attempts > polls, "faults should have forced some retries");
         Assert.True(attempts < polls * 2, $"{attempts} attempts for {polls} polls");
     }
@@ -147,6 +150,7 @@ public class HostileServerTests
         for (int i = 0; i < calls; i++)
             await Assert.ThrowsAsync<VeoException>(() => h.Client.GetVideoStatusAsync(job.Uuid, CancellationToken.None));
         long attempts = h.Requests(EmulatorEndpoints.VideoStatus);
+        output.WriteLine($"MEASURE service down: {calls} calls made {attempts} attempts");
         // Unbudgeted this would be 800 (1 + 3 retries each); the budget allows ~20% plus a floor.
         Assert.InRange(attempts, calls + 10, calls * 1.5);
     }
