@@ -53,7 +53,18 @@ internal sealed class FaultResponder(EmulatorState state)
             case FaultKinds.DropAfter:
                 return FaultOutcome.HandleThenDrop;
             case FaultKinds.Delay:
-                await Task.Delay(fault.DelayMs, context.RequestAborted);
+                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Stopping))
+                {
+                    try
+                    {
+                        await Task.Delay(fault.DelayMs, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        context.Abort();
+                        return FaultOutcome.Answered;
+                    }
+                }
                 return FaultOutcome.HandleNormally;
             case FaultKinds.MalformedJson:
                 await WriteTextAsync(context, 200, "application/json; charset=utf-8", "<<this is not JSON>> {code: 0, msg: Success");
