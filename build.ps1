@@ -117,7 +117,7 @@ function Invoke-XunitTests {
     foreach ($project in $projects) {
         Write-Host "`n== xUnit: $($project.BaseName)"
         & (Get-DotnetPath) test $project.FullName -c $Configuration --no-build --nologo `
-            --logger 'console;verbosity=minimal' --logger "trx;LogFileName=$($project.BaseName).trx" --results-directory $xunitResults
+            --logger 'console;verbosity=minimal' --logger "trx;LogFileName=$($project.BaseName).trx" --results-directory $xunitResults | Out-Host
         if ($LASTEXITCODE -ne 0 -and -not (Test-Path -LiteralPath (Join-Path $xunitResults "$($project.BaseName).trx"))) {
             Write-Warning "$($project.BaseName) produced no results (exit code $LASTEXITCODE); counted as one failure."
             $crashed++
@@ -133,7 +133,7 @@ function Invoke-PesterTests {
     $summaryPath = Join-Path $ResultsDir 'pester-summary.json'
     $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
     & (Get-DotnetPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $runner `
-        -PesterPath (Get-PesterModulePath) -ModulePath $ModuleOut -SummaryPath $summaryPath
+        -PesterPath (Get-PesterModulePath) -ModulePath $ModuleOut -SummaryPath $summaryPath | Out-Host
     if (-not (Test-Path -LiteralPath $summaryPath)) {
         Write-Warning "The Pester run produced no summary (exit code $LASTEXITCODE); counted as one failure."
         return [ordered]@{ Passed = 0; Failed = 1; Skipped = 0 }
