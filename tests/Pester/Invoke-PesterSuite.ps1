@@ -7,7 +7,7 @@ param(
     [Parameter(Mandatory)] [string] $SummaryPath
 )
 $ErrorActionPreference = 'Stop'
-Import-Module $PesterPath -Force
+Import-Module (Resolve-Path -LiteralPath $PesterPath).Path -Force
 $env:VEO_TEST_MODULE_PATH = (Resolve-Path -LiteralPath $ModulePath).Path
 
 $configuration = New-PesterConfiguration
