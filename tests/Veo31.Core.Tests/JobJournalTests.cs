@@ -17,6 +17,24 @@ public class JobJournalTests : IDisposable
         => new() { Uuid = uuid, Status = status, RawStatus = status.ToString().ToLowerInvariant(), VideoUrl = url, FailureReason = reason };
 
     [Fact]
+    public void Default_path_honours_VEO_JOURNAL_and_falls_back_to_local_app_data()
+    {
+        string? saved = Environment.GetEnvironmentVariable(JobJournal.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, Path.Combine(_dir, "custom.jsonl"));
+            Assert.Equal(Path.Combine(_dir, "custom.jsonl"), JobJournal.DefaultPath);
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, null);
+            Assert.EndsWith(Path.Combine("Veo31", "journal.jsonl"), JobJournal.DefaultPath);
+            Assert.True(Path.IsPathRooted(JobJournal.DefaultPath));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, saved);
+        }
+    }
+
+    [Fact]
     public void Empty_or_missing_journal_reads_as_nothing()
         => Assert.Empty(NewJournal().ReadAll());
 
