@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using Veo31.Core.Errors;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Completion;
+using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
 {
@@ -63,7 +64,7 @@ namespace Veo31.PowerShell.Commands
         {
             try
             {
-                ActiveSession.Journal.RecordStatus(job);
+                JournalStatusRecorder.Record(ActiveSession.Journal, job);
             }
             catch (VeoException ex)
             {

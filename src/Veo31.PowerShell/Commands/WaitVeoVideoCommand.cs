@@ -244,7 +244,7 @@ namespace Veo31.PowerShell.Commands
             waited.LastRecorded = job.Status;
             try
             {
-                ActiveSession.Journal.RecordStatus(job);
+                JournalStatusRecorder.Record(ActiveSession.Journal, job);
             }
             catch (VeoException ex)
             {
