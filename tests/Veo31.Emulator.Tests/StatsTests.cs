@@ -97,10 +97,23 @@ public class StatsTests
 
         using var few = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2 });
         many.Dispose();
-        await Task.Delay(200);
-        emu.Server.ResetStats();
+        await WaitUntilAsync(() =>
+        {
+            emu.Server.ResetStats();
+            return emu.Server.GetStats().PeakConcurrentConnections <= 1;
+        });
         await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => emu.SendAsync(emu.ApiRequest(HttpMethod.Get, "video-status/" + uuid), few)));
         Assert.InRange(emu.Server.GetStats().PeakConcurrentConnections, 2, 4); // + the idle setup/control connections
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
