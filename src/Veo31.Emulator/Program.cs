@@ -29,5 +29,21 @@ await using var server = await EmulatorServer.StartAsync(options);
 foreach (var line in server.AnnouncementLines) Console.Out.WriteLine(line);
 Console.Out.Flush();
 
+if (options.ParentProcessId is int parentId) _ = StopWhenParentExitsAsync(parentId, stop);
 await stop.Task;
 return 0;
+
+// Test runs pass --parent-pid so an emulator never outlives the process that started it, even if that one is killed.
+static async Task StopWhenParentExitsAsync(int parentId, TaskCompletionSource stop)
+{
+    try
+    {
+        using var parent = System.Diagnostics.Process.GetProcessById(parentId);
+        await parent.WaitForExitAsync();
+    }
+    catch (ArgumentException)
+    {
+        // The parent is already gone.
+    }
+    stop.TrySetResult();
+}

@@ -92,6 +92,26 @@ public class ProcessTests
     }
 
     [Fact]
+    public async Task Parent_pid_stops_it_when_that_process_exits()
+    {
+        using var parent = Process.Start(new ProcessStartInfo("sleep", "1.5") { UseShellExecute = false })!;
+        using var process = Start("--parent-pid", parent.Id.ToString());
+        try
+        {
+            await ReadLineAsync(process);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(parent.HasExited);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            if (!parent.HasExited) parent.Kill();
+        }
+    }
+
+    [Fact]
     public async Task Refuses_a_non_loopback_host()
     {
         using var process = Start("--urls", "http://0.0.0.0:0");
