@@ -99,6 +99,8 @@ Describe 'API error codes' {
 }
 
 Describe 'Transport failures' {
+    BeforeEach { Clear-VeoEmulatorFault $Emulator }
+
     It 'a refused connection becomes ConnectionFailed (ConnectionError)' {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()

@@ -6,8 +6,8 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $SummaryPath
 )
-$ErrorActionPreference = 'Stop'
-Import-Module (Resolve-Path -LiteralPath $PesterPath).Path -Force
+# No $ErrorActionPreference here: the tests run in this scope's child and must see PowerShell's defaults.
+Import-Module (Resolve-Path -LiteralPath $PesterPath).Path -Force -ErrorAction Stop
 $env:VEO_TEST_MODULE_PATH = (Resolve-Path -LiteralPath $ModulePath).Path
 
 $configuration = New-PesterConfiguration

@@ -77,7 +77,9 @@ try {
     $clock.Stop()
 
     $stats = Get-VeoEmulatorStats $emulator
-    $emulatorJobs = @(Invoke-RestMethod -Uri "$($emulator.ControlUri)/jobs")
+    # Invoke-RestMethod emits a JSON array as one object; assign before counting.
+    $emulatorJobs = Invoke-RestMethod -Uri "$($emulator.ControlUri)/jobs"
+    $emulatorJobs = @($emulatorJobs)
     $journal = @(Get-VeoVideo)
     $savedByUuid = @{}
     foreach ($entry in $journal) { if ($entry.SavedPath) { $savedByUuid[$entry.Uuid] = $entry.SavedPath } }
