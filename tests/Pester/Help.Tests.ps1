@@ -79,6 +79,16 @@ Describe 'Get-Help <Name> -Full' -ForEach $CmdletCases {
         }
     }
 
+    It 'has a SYNTAX section in docs/cmdlets naming exactly the parameters of the cmdlet' {
+        $syntax = [regex]::Match($Pages[$Name], '(?s)## SYNTAX(.*?)\n## ').Groups[1].Value
+        $syntax | Should -Not -BeNullOrEmpty
+        $named = @([regex]::Matches($syntax, '(?<=[\s\[])-([A-Za-z]+)\b') | ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique)
+        $expected = @($Command.Parameters.Keys | Where-Object { [System.Management.Automation.PSCmdlet]::CommonParameters -notcontains $_ } | Sort-Object -Unique)
+        ($named -join ',') | Should -Be ($expected -join ',')
+        $sets = @($Command.ParameterSets.Name | Where-Object { $_ -ne '__AllParameterSets' })
+        foreach ($set in $sets) { $syntax | Should -Match "### $([regex]::Escape($set))" -Because "parameter set $set of $Name" }
+    }
+
     It 'has at least two examples, each with code and an explanation' {
         $examples = @($Help.examples.example)
         $examples.Count | Should -BeGreaterOrEqual 2
@@ -143,7 +153,7 @@ Describe 'The examples in docs/cmdlets run against the emulator' {
     BeforeAll {
         $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
         $script:SavedEnvironment = @{}
-        foreach ($name in 'VEO_API_KEY', 'VEO_BASE_URI', 'VEO_JOURNAL') { $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
+        foreach ($name in 'VEO_API_KEY', 'VEO_BASE_URI', 'VEO_JOURNAL', 'TMPDIR', 'TEMP', 'TMP') { $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
         # Examples connect the way users do: from the environment (or with what Connect-Veo reads from it).
         $env:VEO_API_KEY = $Emulator.ApiKey
         $env:VEO_BASE_URI = "$($Emulator.ApiUri)"
@@ -169,12 +179,16 @@ Describe 'The examples in docs/cmdlets run against the emulator' {
         $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
         Get-ChildItem -LiteralPath $WorkDir -Force | Remove-Item -Recurse -Force
         Copy-Item -Path (Join-Path $FixturesPath 'sample.*') -Destination $WorkDir
+        # What examples write to the temp folder ([IO.Path]::GetTempPath()) stays inside the test drive.
+        $temp = (New-Item -ItemType Directory -Path (Join-Path $WorkDir '.tmp')).FullName
+        foreach ($name in 'TMPDIR', 'TEMP', 'TMP') { [Environment]::SetEnvironmentVariable($name, $temp) }
         Set-Location -LiteralPath $WorkDir
         Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey
     }
 
     AfterEach {
         Set-Location $StartLocation
+        foreach ($name in 'TMPDIR', 'TEMP', 'TMP') { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
     }
 
     It 'there are examples to run' {
