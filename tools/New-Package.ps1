@@ -6,11 +6,12 @@
     - <OutputPath>/Veo31.<Version>.nupkg: made by Publish-PSResource (Microsoft.PowerShell.PSResourceGet,
       bundled with PowerShell 7.4+) into a temporary local folder repository, so the package has exactly
       the layout and tags (PSModule, PSCmdlet_*, PSIncludes_Cmdlet) that Install-PSResource expects. Works
-      offline: a file repository needs no network and the module has no RequiredModules.
+      offline: a file repository needs no network and the module has no RequiredModules. Publishing runs
+      in a child pwsh (with a throwaway HOME on Linux and macOS), so neither this session nor the user's
+      PSResourceGet settings are touched.
     - <OutputPath>/Veo31.zip: the module folder Veo31/ at the zip root, which is what Azure Automation's
       "Import module" (and New-AzAutomationModule) expects. Every path inside is checked to stay under 140
       characters and the zip under 100 MB (Azure Automation's limits).
-    The temporary repository is unregistered again whatever happens.
 .PARAMETER ModulePath
     The importable module folder (out/Veo31): Veo31.psd1 at its root.
 .PARAMETER OutputPath
@@ -79,31 +80,57 @@ function Add-CommandTag {
 }
 
 # --- the .nupkg, through PSResourceGet and a throwaway file repository -------------------------------
-Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+# Publish-PSResource loads the module's assembly to read it. That happens in a child pwsh, so this process
+# never holds a copy of Veo31.PowerShell.dll loaded from the staging folder (which is deleted afterwards and
+# would shadow out/Veo31 in a session that imports the module later). On Linux and macOS the child also gets
+# a throwaway HOME, so the temporary repository never appears in the user's PSResourceGet settings.
 $repoName = "Veo31Package-$([guid]::NewGuid().ToString('n').Substring(0, 12))"
 $repoDir = Join-Path ([IO.Path]::GetTempPath()) $repoName
 $null = New-Item -ItemType Directory -Path $repoDir
 $nupkgName = "$moduleName.$Version.nupkg"
+$savedEnvironment = @{}
 try {
-    Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
-    # Publish-PSResource packs the folder it is given; a copy under the module's own name keeps the build
-    # folder untouched (Publish writes nothing into it, but the copy also drops stray files such as *.pdb).
+    # A copy under the module's own name keeps the build folder untouched and leaves the *.pdb files out.
     $staging = Join-Path $repoDir "staging/$moduleName"
+    $feed = New-Item -ItemType Directory -Path (Join-Path $repoDir 'feed')
     $null = New-Item -ItemType Directory -Path $staging -Force
     Copy-Item -Path (Join-Path $module '*') -Destination $staging -Recurse
     Get-ChildItem -LiteralPath $staging -Recurse -File -Filter '*.pdb' | Remove-Item -Force
-    Publish-PSResource -Path $staging -Repository $repoName
-    $built = Join-Path $repoDir $nupkgName
+
+    $publish = Join-Path $repoDir 'publish.ps1'
+    Set-Content -LiteralPath $publish -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module Microsoft.PowerShell.PSResourceGet
+Register-PSResourceRepository -Name '$repoName' -Uri '$($feed.FullName)' -Trusted
+try { Publish-PSResource -Path '$staging' -Repository '$repoName' }
+finally { Unregister-PSResourceRepository -Name '$repoName' -ErrorAction SilentlyContinue }
+"@
+    if (-not $IsWindows) {
+        $childHome = New-Item -ItemType Directory -Path (Join-Path $repoDir 'home')
+        foreach ($name in 'HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
+        $env:HOME = $childHome.FullName
+        foreach ($name in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { [Environment]::SetEnvironmentVariable($name, $null) }
+    }
+    # pwsh may run as its own executable or as `dotnet pwsh.dll` (the .NET local tool).
+    $pwsh = [Environment]::ProcessPath
+    $pwshArguments = @('-NoProfile', '-NonInteractive', '-File', $publish)
+    if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArguments = @((Join-Path $PSHOME 'pwsh.dll')) + $pwshArguments }
+    $log = & $pwsh @pwshArguments 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed (exit code $LASTEXITCODE):`n$($log -join "`n")" }
+    foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
+    $savedEnvironment.Clear()
+
+    $built = Join-Path $feed.FullName $nupkgName
     if (-not (Test-Path -LiteralPath $built)) {
-        $found = @(Get-ChildItem -LiteralPath $repoDir -Filter '*.nupkg' -File)
-        if ($found.Count -ne 1) { throw "Publish-PSResource did not produce $nupkgName in $repoDir." }
+        $found = @(Get-ChildItem -LiteralPath $feed.FullName -Filter '*.nupkg' -File)
+        if ($found.Count -ne 1) { throw "Publish-PSResource did not produce $nupkgName.`n$($log -join "`n")" }
         $built = $found[0].FullName
     }
     $nupkg = Join-Path $output $nupkgName
     Copy-Item -LiteralPath $built -Destination $nupkg -Force
     Add-CommandTag -Nupkg $nupkg -NuspecName "$moduleName.nuspec" -Cmdlets @($manifest.CmdletsToExport)
 } finally {
-    Unregister-PSResourceRepository -Name $repoName -ErrorAction SilentlyContinue
+    foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
     Remove-Item -LiteralPath $repoDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 
