@@ -30,4 +30,19 @@ Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($E
         $result.PollyLocations | Should -Contain $otherPolly
         @($result.PollyLocations | Where-Object { $_ -like (Join-Path $ModulePath 'Dependencies*') }).Count | Should -Be 1
     }
+
+    It 'still resolves its dependencies after Import-Module -Force re-imports it' {
+        $journal = Join-Path $TestDrive 'reimport.jsonl'
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath' -Force
+Import-Module '$ModulePath' -Force
+`$env:VEO_JOURNAL = '$journal'
+Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($Emulator.ApiKey)' -AsPlainText -Force)
+"`$((New-VeoVideo -Prompt 'after a forced re-import' | Wait-VeoVideo -PollIntervalSec 0.1).Status)"
+"@
+        $output = & (Get-DotnetPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output | Select-Object -Last 1 | Should -Be 'Completed'
+    }
 }

@@ -49,7 +49,13 @@ namespace Veo31.PowerShell.Infrastructure
         {
             lock (Gate)
             {
-                if (PrivateContext != null || _appDomainHooked) return;
+                if (_resolvingHandler != null || _appDomainHooked) return;
+                if (PrivateContext != null)
+                {
+                    // Import-Module -Force after a removal: the context and its assemblies are still loaded, only the hook went.
+                    HookDefaultContext(PrivateContext.GetType());
+                    return;
+                }
                 string folder = DependencyFolder;
                 if (!Directory.Exists(folder)) return; // a development build: everything sits next to the module assembly
                 _dependencyFiles = ListDependencies(folder);
@@ -92,13 +98,18 @@ namespace Veo31.PowerShell.Infrastructure
                 PrivateAssemblies[dependency.Key] = assembly;
             }
 
+            PrivateContext = context;
+            HookDefaultContext(loadContextType);
+        }
+
+        private static void HookDefaultContext(Type loadContextType)
+        {
             _defaultContext = loadContextType.GetProperty("Default", BindingFlags.Public | BindingFlags.Static)!.GetValue(null);
             _resolvingEvent = loadContextType.GetEvent("Resolving")!;
             // Func<AssemblyLoadContext, AssemblyName, Assembly?> bound to a method taking object: delegate parameter contravariance.
             _resolvingHandler = Delegate.CreateDelegate(_resolvingEvent.EventHandlerType!,
                 typeof(DependencyResolver).GetMethod(nameof(ResolveFromPrivateContext), BindingFlags.NonPublic | BindingFlags.Static)!);
             _resolvingEvent.AddEventHandler(_defaultContext, _resolvingHandler);
-            PrivateContext = context;
         }
 
         /// <summary>Default context's Resolving: only Veo31.PowerShell asks it for Core; the answer comes from the private context.</summary>
