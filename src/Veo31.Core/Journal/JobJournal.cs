@@ -57,7 +57,9 @@ namespace Veo31.Core.Journal
         public void RecordStatus(VideoJobInfo job)
         {
             if (job == null) throw new ArgumentNullException(nameof(job));
-            Append(JournalRecordCodec.Status(job, DateTimeOffset.UtcNow));
+            // Not forced to disk: a status lost to a power cut is read again from the API, and an fsync per status
+            // call costs more than the call itself (docs/performance.md). Submitted and saved records stay durable.
+            Append(JournalRecordCodec.Status(job, DateTimeOffset.UtcNow), durable: false);
         }
 
         public void RecordSaved(string uuid, string savedPath)
@@ -92,7 +94,7 @@ namespace Veo31.Core.Journal
             return order;
         }
 
-        private void Append(byte[] line)
+        private void Append(byte[] line, bool durable = true)
         {
             lock (_writeLock)
             {
@@ -111,7 +113,7 @@ namespace Veo31.Core.Journal
                         }
                         stream.Seek(0, SeekOrigin.End);
                         stream.Write(line, 0, line.Length);
-                        stream.Flush(true);
+                        stream.Flush(durable);
                     }
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)

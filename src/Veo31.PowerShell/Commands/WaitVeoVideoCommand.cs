@@ -118,13 +118,27 @@ namespace Veo31.PowerShell.Commands
             }
             var client = ActiveSession.Client;
             CancellationToken token = _linked!.Token;
-            StartAsync(_ => PollUntilFinishedAsync(waited, client, token), token);
+            TimeSpan firstDelay = FirstPollDelay(video);
+            StartAsync(_ => PollUntilFinishedAsync(waited, client, firstDelay, token), token);
+        }
+
+        /// <summary>
+        /// A status fetched less than one interval ago (New-VeoVideo's answer, a fresh Get-VeoVideoStatus) counts as a
+        /// poll: the first request waits for the rest of the interval, so each job costs ceil(duration/interval) polls.
+        /// </summary>
+        private TimeSpan FirstPollDelay(VeoVideo video)
+        {
+            if (video.Status == VeoVideoStatus.Unknown || !video.LastChecked.HasValue) return TimeSpan.Zero;
+            TimeSpan interval = TimeSpan.FromSeconds(PollIntervalSec);
+            TimeSpan age = DateTimeOffset.UtcNow - video.LastChecked.Value;
+            return age >= TimeSpan.Zero && age < interval ? interval - age : TimeSpan.Zero;
         }
 
         /// <summary>Background poller of one video: posts every status (and every final poll failure) to the pipeline thread.</summary>
-        private async Task<bool> PollUntilFinishedAsync(WaitedVideo waited, Veo31.Core.Http.VeoClient client, CancellationToken token)
+        private async Task<bool> PollUntilFinishedAsync(WaitedVideo waited, Veo31.Core.Http.VeoClient client, TimeSpan firstDelay, CancellationToken token)
         {
             TimeSpan interval = TimeSpan.FromSeconds(PollIntervalSec);
+            if (firstDelay > TimeSpan.Zero) await Task.Delay(firstDelay, token).ConfigureAwait(false);
             int failures = 0;
             while (!token.IsCancellationRequested)
             {
