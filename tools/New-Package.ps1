@@ -115,7 +115,9 @@ finally { Unregister-PSResourceRepository -Name '$repoName' -ErrorAction Silentl
     $pwsh = [Environment]::ProcessPath
     $pwshArguments = @('-NoProfile', '-NonInteractive', '-File', $publish)
     if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArguments = @((Join-Path $PSHOME 'pwsh.dll')) + $pwshArguments }
-    $log = & $pwsh @pwshArguments 2>&1
+    # Run from the throwaway folder: PSResourceGet's NuGet layer may write a NuGet/NuGet.Config into the working directory.
+    Push-Location -LiteralPath $repoDir
+    try { $log = & $pwsh @pwshArguments 2>&1 } finally { Pop-Location }
     if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed (exit code $LASTEXITCODE):`n$($log -join "`n")" }
     foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
     $savedEnvironment.Clear()

@@ -20,9 +20,12 @@ BeforeAll {
             [Environment]::SetEnvironmentVariable($name, $Environment[$name])
         }
         try {
+            # From $TestDrive: PSResourceGet's NuGet layer may write a NuGet/NuGet.Config into the working directory.
+            Push-Location -LiteralPath $TestDrive
             $lines = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
             $exit = $LASTEXITCODE
         } finally {
+            Pop-Location
             foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
         }
         $text = ($lines | ForEach-Object { "$_" }) -join "`n"
