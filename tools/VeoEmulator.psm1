@@ -28,7 +28,9 @@ function Start-VeoEmulator {
 
     $deadline = [DateTime]::UtcNow.AddSeconds($StartTimeoutSec)
     $values = @{}
-    while ($values.Count -lt 3) {
+    # The PROXY line comes only with --proxy-urls (then the emulator prints it after the three others).
+    $expected = if (@($ArgumentList | Where-Object { "$_" -eq '--proxy-urls' -or "$_" -like '--proxy-urls=*' }).Count) { 4 } else { 3 }
+    while ($values.Count -lt $expected) {
         if ($process.HasExited) {
             throw "The emulator exited with code $($process.ExitCode): $(Get-Content -Raw -LiteralPath $stderr -ErrorAction SilentlyContinue)"
         }
@@ -38,7 +40,7 @@ function Start-VeoEmulator {
         }
         Start-Sleep -Milliseconds 100
         foreach ($line in @(Get-Content -LiteralPath $stdout -ErrorAction SilentlyContinue)) {
-            if ($line -match '^VEO_EMULATOR_(API|CDN|KEY)=(.+)$') { $values[$Matches[1]] = $Matches[2].Trim() }
+            if ($line -match '^VEO_EMULATOR_(API|CDN|KEY|PROXY)=(.+)$') { $values[$Matches[1]] = $Matches[2].Trim() }
         }
     }
     $apiUri = [uri]$values['API']
@@ -49,6 +51,7 @@ function Start-VeoEmulator {
         CdnUri     = [uri]$values['CDN']
         ControlUri = [uri]"$($apiUri.GetLeftPart([UriPartial]::Authority))/_emulator"
         ApiKey     = $values['KEY']
+        ProxyUri   = if ($values.ContainsKey('PROXY')) { [uri]$values['PROXY'] } else { $null }
         SecureKey  = ConvertTo-SecureString -String $values['KEY'] -AsPlainText -Force
         LogDir     = $logDir
     }

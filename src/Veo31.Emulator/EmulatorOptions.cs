@@ -21,6 +21,10 @@ public sealed class EmulatorOptions
     public int? Seed { get; set; }
     /// <summary>Stop when this process exits (so a test run never leaves an emulator behind).</summary>
     public int? ParentProcessId { get; set; }
+    /// <summary>Where the recording forward proxy listens (e.g. <c>http://127.0.0.1:0</c>); null = no proxy.</summary>
+    public string? ProxyUrls { get; set; }
+    /// <summary><c>user:password</c> the proxy requires as Basic Proxy-Authorization (407 otherwise); null = none.</summary>
+    public string? ProxyRequireAuth { get; set; }
 
     /// <summary>Parses <c>--name value</c> pairs (also <c>--name=value</c>; a bare <c>--errors-http200</c> means true).</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
@@ -78,6 +82,8 @@ public sealed class EmulatorOptions
             case "faults": Faults = FaultRule.ParseList(value).ToList(); break;
             case "seed": Seed = (int)ParseLong(name, value); break;
             case "parent-pid": ParentProcessId = (int)ParseLong(name, value); break;
+            case "proxy-urls": ProxyUrls = value; break;
+            case "proxy-require-auth": ProxyRequireAuth = value; break;
             default: throw new ArgumentException($"Unknown option --{name}.");
         }
     }
@@ -96,6 +102,11 @@ public sealed class EmulatorOptions
         if (MaxPromptLength < 1) throw new ArgumentException("--max-prompt-length must be at least 1.");
         if (VideoBytes < 0) throw new ArgumentException("--video-bytes must not be negative.");
         foreach (var rule in Faults) rule.Validate();
+        if (ProxyUrls is not null) ParseLoopbackEndpoint(ProxyUrls, "--proxy-urls");
+        if (ProxyRequireAuth is not null && ProxyRequireAuth.IndexOf(':') <= 0)
+            throw new ArgumentException("--proxy-require-auth expects user:password.");
+        if (ProxyRequireAuth is not null && ProxyUrls is null)
+            throw new ArgumentException("--proxy-require-auth needs --proxy-urls.");
     }
 
     /// <summary>The loopback address and port of a URL like <c>http://127.0.0.1:0</c>; anything else is refused.</summary>

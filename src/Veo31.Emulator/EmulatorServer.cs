@@ -21,6 +21,8 @@ public sealed class EmulatorServer : IAsyncDisposable
     private readonly EmulatorState _state;
     private readonly WebApplication _api;
     private readonly WebApplication _cdn;
+    private WebApplication? _proxy;
+    private ProxyEndpoints? _proxyEndpoints;
     private int _disposed;
 
     private EmulatorServer(EmulatorState state, WebApplication api, WebApplication cdn, Uri cdnOrigin)
@@ -42,14 +44,22 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>The first configured key.</summary>
     public string ApiKey => _state.Options.Keys[0];
     public EmulatorOptions Options => _state.Options;
+    /// <summary>The recording forward proxy, e.g. <c>http://127.0.0.1:41236/</c>; null unless <c>ProxyUrls</c> was set.</summary>
+    public Uri? ProxyUri { get; private set; }
 
-    /// <summary>The three lines the command-line emulator prints.</summary>
-    public IReadOnlyList<string> AnnouncementLines =>
-    [
-        "VEO_EMULATOR_API=" + ApiBaseUri.OriginalString,
-        "VEO_EMULATOR_CDN=" + _state.CdnOrigin,
-        "VEO_EMULATOR_KEY=" + ApiKey,
-    ];
+    /// <summary>The three lines the command-line emulator prints, and a fourth (<c>VEO_EMULATOR_PROXY=</c>) with a proxy.</summary>
+    public IReadOnlyList<string> AnnouncementLines => ProxyUri is null
+        ? [
+            "VEO_EMULATOR_API=" + ApiBaseUri.OriginalString,
+            "VEO_EMULATOR_CDN=" + _state.CdnOrigin,
+            "VEO_EMULATOR_KEY=" + ApiKey,
+        ]
+        : [
+            "VEO_EMULATOR_API=" + ApiBaseUri.OriginalString,
+            "VEO_EMULATOR_CDN=" + _state.CdnOrigin,
+            "VEO_EMULATOR_KEY=" + ApiKey,
+            "VEO_EMULATOR_PROXY=" + ProxyUri.GetLeftPart(UriPartial.Authority),
+        ];
 
     /// <exception cref="ArgumentException">Invalid options, e.g. a non-loopback address.</exception>
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken ct = default)
@@ -62,6 +72,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         var state = new EmulatorState(options);
         var faultResponder = new FaultResponder(state);
         WebApplication? cdn = null, api = null;
+        EmulatorServer? server = null;
         try
         {
             var cdnEndpoints = new CdnEndpoints(state, faultResponder);
@@ -71,7 +82,6 @@ public sealed class EmulatorServer : IAsyncDisposable
             state.CdnOrigin = cdnOrigin.GetLeftPart(UriPartial.Authority);
 
             var apiEndpoints = new ApiEndpoints(state, faultResponder);
-            EmulatorServer? server = null;
             ControlEndpoints? control = null;
             api = BuildApp(apiEndpoint, listen => listen.Use(next => async connection =>
             {
@@ -91,9 +101,21 @@ public sealed class EmulatorServer : IAsyncDisposable
             state.ApiOrigin = BoundOrigin(api).GetLeftPart(UriPartial.Authority);
             server = new EmulatorServer(state, api, cdn, cdnOrigin);
             control = new ControlEndpoints(server);
+            if (options.ProxyUrls is not null)
+            {
+                try
+                {
+                    await server.StartProxyAsync(EmulatorOptions.ParseLoopbackEndpoint(options.ProxyUrls, "--proxy-urls"), ct);
+                }
+                catch
+                {
+                    await server.DisposeAsync();
+                    throw;
+                }
+            }
             return server;
         }
-        catch
+        catch when (server is null)
         {
             state.SignalStopping();
             if (api is not null) await api.DisposeAsync();
@@ -101,6 +123,15 @@ public sealed class EmulatorServer : IAsyncDisposable
             state.Dispose();
             throw;
         }
+    }
+
+    private async Task StartProxyAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        _proxyEndpoints = new ProxyEndpoints(_state);
+        _proxy = BuildApp(endpoint, null, _proxyEndpoints.HandleAsync);
+        await _proxy.StartAsync(ct);
+        ProxyUri = BoundOrigin(_proxy);
+        _proxyEndpoints.Origin = ProxyUri;
     }
 
     private static WebApplication BuildApp(IPEndPoint endpoint, Action<ListenOptions>? configureListen, RequestDelegate handler)
@@ -186,9 +217,12 @@ public sealed class EmulatorServer : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await Task.WhenAll(_api.StopAsync(timeout.Token), _cdn.StopAsync(timeout.Token));
+            await Task.WhenAll(_api.StopAsync(timeout.Token), _cdn.StopAsync(timeout.Token),
+                _proxy?.StopAsync(timeout.Token) ?? Task.CompletedTask);
         }
         catch (OperationCanceledException) { }
+        if (_proxy is not null) await _proxy.DisposeAsync();
+        _proxyEndpoints?.Dispose();
         await _api.DisposeAsync();
         await _cdn.DisposeAsync();
         _state.Dispose();

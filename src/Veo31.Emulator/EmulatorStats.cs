@@ -13,4 +13,6 @@ public sealed class EmulatorStats
     public int PeakConcurrentConnections { get; init; }
     /// <summary>Every Authorization header value the CDN origin received, in arrival order.</summary>
     public IReadOnlyList<string> CdnAuthorizationHeaders { get; init; } = [];
+    /// <summary>Every request the recording proxy (<c>--proxy-urls</c>) received, in arrival order; empty without it.</summary>
+    public IReadOnlyList<EmulatorProxyRequest> ProxyRequests { get; init; } = [];
 }

@@ -8,6 +8,7 @@ internal sealed class StatsCollector
     private readonly ConcurrentDictionary<string, long> _requests = new();
     private readonly ConcurrentDictionary<string, byte> _chargedFingerprints = new();
     private ConcurrentQueue<string> _cdnAuthorizationHeaders = new();
+    private ConcurrentQueue<EmulatorProxyRequest> _proxyRequests = new();
     private long _creditsCharged;
     private long _generations;
     private long _duplicateCharges;
@@ -30,6 +31,8 @@ internal sealed class StatsCollector
 
     public void RecordCdnAuthorization(string value) => _cdnAuthorizationHeaders.Enqueue(value);
 
+    public void RecordProxyRequest(EmulatorProxyRequest request) => Volatile.Read(ref _proxyRequests).Enqueue(request);
+
     public void ConnectionOpened()
     {
         var open = Interlocked.Increment(ref _openConnections);
@@ -46,6 +49,7 @@ internal sealed class StatsCollector
         foreach (var endpoint in _requests.Keys) _requests[endpoint] = 0;
         _chargedFingerprints.Clear();
         Interlocked.Exchange(ref _cdnAuthorizationHeaders, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
         Interlocked.Exchange(ref _creditsCharged, 0);
         Interlocked.Exchange(ref _generations, 0);
         Interlocked.Exchange(ref _duplicateCharges, 0);
@@ -60,5 +64,6 @@ internal sealed class StatsCollector
         DuplicateCharges = Interlocked.Read(ref _duplicateCharges),
         PeakConcurrentConnections = Volatile.Read(ref _peakConnections),
         CdnAuthorizationHeaders = Volatile.Read(ref _cdnAuthorizationHeaders).ToArray(),
+        ProxyRequests = Volatile.Read(ref _proxyRequests).ToArray(),
     };
 }

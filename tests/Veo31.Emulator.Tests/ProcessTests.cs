@@ -129,4 +129,29 @@ public class ProcessTests
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
     }
+
+    [Fact]
+    public async Task Proxy_urls_adds_a_fourth_line_with_a_working_proxy()
+    {
+        using var process = Start("--proxy-urls", "http://127.0.0.1:0");
+        try
+        {
+            var api = (await ReadLineAsync(process))["VEO_EMULATOR_API=".Length..];
+            await ReadLineAsync(process);
+            await ReadLineAsync(process);
+            var proxyLine = await ReadLineAsync(process);
+            Assert.Matches(new Regex(@"^VEO_EMULATOR_PROXY=http://127\.0\.0\.1:\d+$"), proxyLine);
+
+            using var http = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(proxyLine["VEO_EMULATOR_PROXY=".Length..]), UseProxy = true });
+            var control = api[..^"/api".Length] + "/_emulator/stats";
+            await http.GetStringAsync(control);
+            // The proxy records a request once the target has answered it, so the first one shows in the second answer.
+            var stats = await http.GetStringAsync(control);
+            Assert.Contains($"\"url\":\"{control}\"", stats);
+        }
+        finally
+        {
+            await StopAsync(process);
+        }
+    }
 }

@@ -16,6 +16,7 @@ namespace Veo31.Core.Http
 
         public static HttpMessageHandler Create(VeoClientOptions options)
         {
+            TlsProtocols.EnsureModernProtocols();
             IWebProxy? proxy = options.Proxy ?? EnvironmentProxy.FromEnvironment();
             return TryCreateSocketsHandler(options, proxy) ?? CreateClientHandler(options, proxy);
         }
