@@ -138,11 +138,12 @@ namespace Veo31.PowerShell.Commands
         private async Task<bool> PollUntilFinishedAsync(WaitedVideo waited, Veo31.Core.Http.VeoClient client, TimeSpan firstDelay, CancellationToken token)
         {
             TimeSpan interval = TimeSpan.FromSeconds(PollIntervalSec);
-            if (firstDelay > TimeSpan.Zero) await Task.Delay(firstDelay, token).ConfigureAwait(false);
+            Stopwatch clock = Stopwatch.StartNew();
+            await DelayUntilAsync(clock, firstDelay, token).ConfigureAwait(false);
             int failures = 0;
             while (!token.IsCancellationRequested)
             {
-                Stopwatch started = Stopwatch.StartNew();
+                TimeSpan nextPoll = clock.Elapsed + interval;
                 await _pollSlots!.WaitAsync(token).ConfigureAwait(false);
                 try
                 {
@@ -171,10 +172,18 @@ namespace Veo31.PowerShell.Commands
                 {
                     _pollSlots.Release();
                 }
-                TimeSpan wait = interval - started.Elapsed;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, token).ConfigureAwait(false);
+                await DelayUntilAsync(clock, nextPoll, token).ConfigureAwait(false);
             }
             return false;
+        }
+
+        // Timers run on a coarse tick and may fire a few milliseconds early; waiting for the Stopwatch keeps every poll at
+        // least one interval after the last, so a job of exactly N intervals is seen finished on poll N, not N + 1.
+        private static async Task DelayUntilAsync(Stopwatch clock, TimeSpan due, CancellationToken token)
+        {
+            TimeSpan left;
+            while ((left = due - clock.Elapsed) > TimeSpan.Zero)
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), token).ConfigureAwait(false);
         }
 
         // Core has already retried transient failures; another poll later is still worth it for these.
