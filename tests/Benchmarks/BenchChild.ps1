@@ -1,0 +1,184 @@
+<#
+.SYNOPSIS
+    One side of one benchmark, run by Invoke-Benchmarks.ps1 in a fresh pwsh so that its working set is its own.
+.DESCRIPTION
+    Writes one JSON object to -ResultPath. Scenarios:
+      Status    1,000 Get-VeoVideoStatus -Uuid vs 1,000 Invoke-RestMethod (alternating rounds), then N distinct
+                uuids piped into one Get-VeoVideoStatus vs an Invoke-RestMethod loop (alternating rounds).
+      Wait      -Side Module|Loop: creates -Jobs jobs of -JobSeconds, then waits for all of them.
+      Upload    -Side Module|Irm: uploads -FilePath once (after a small warm-up upload).
+      Download  -Side Module|Iwr: downloads the video of -Uuid once (after a warm-up status/request).
+    Memory: PeakWorkingSet64 of this process. For Upload/Download the peak is reset just before the transfer
+    (Linux: "5" written to /proc/self/clear_refs resets VmHWM), so the growth is the transfer's alone.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [ValidateSet('Status', 'Wait', 'Upload', 'Download')] [string] $Scenario,
+    [string] $Side,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $ApiUri,
+    [Parameter(Mandatory)] [string] $ApiKey,
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [int] $Calls = 1000,
+    [int] $Rounds = 5,
+    [string[]] $Uuids,
+    [string] $UuidFile,
+    [int] $Jobs = 500,
+    [double] $JobSeconds = 10,
+    [double] $PollIntervalSec = 2,
+    [string] $FilePath,
+    [string] $WarmupFilePath,
+    [string] $Uuid,
+    [string] $OutDir
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$ProgressPreference = 'SilentlyContinue' # nobody watches a child's console; both sides are treated alike
+
+$proc = [Diagnostics.Process]::GetCurrentProcess()
+function Get-Ws { $proc.Refresh(); $proc.WorkingSet64 }
+function Get-PeakWs { $proc.Refresh(); $proc.PeakWorkingSet64 }
+function Reset-PeakWs {
+    # Linux: resets the peak resident set size (VmHWM) to the current one. Elsewhere the lifetime peak is kept.
+    if (Test-Path -LiteralPath '/proc/self/clear_refs') {
+        try { [IO.File]::WriteAllText("/proc/$PID/clear_refs", '5'); return $true } catch { return $false }
+    }
+    $false
+}
+function Get-CpuMs { $proc.Refresh(); $proc.TotalProcessorTime.TotalMilliseconds }
+function Get-GcCounts { @([GC]::CollectionCount(0), [GC]::CollectionCount(1), [GC]::CollectionCount(2)) }
+
+$headers = @{ Authorization = "Bearer $ApiKey" }
+$api = $ApiUri.TrimEnd('/')
+$secure = ConvertTo-SecureString -String $ApiKey -AsPlainText -Force
+$result = [ordered]@{ Scenario = $Scenario; Side = $Side }
+
+switch ($Scenario) {
+    'Status' {
+        Import-Module $ModulePath
+        Connect-Veo -BaseUri $api -ApiKey $secure
+        if ($UuidFile) { $Uuids = @(Get-Content -LiteralPath $UuidFile) }
+        $u = $Uuids[0]
+        # Warm-up: JIT, connections, caches on both sides.
+        foreach ($i in 1..50) { $null = Get-VeoVideoStatus -Uuid $u; $null = Invoke-RestMethod -Uri "$api/video-status/$u" -Headers $headers }
+        $null = $Uuids[0..49] | Get-VeoVideoStatus
+
+        $single = [Collections.Generic.List[object]]::new()
+        for ($r = 0; $r -lt $Rounds; $r++) {
+            $sw = [Diagnostics.Stopwatch]::StartNew(); $cpu = Get-CpuMs
+            for ($i = 0; $i -lt $Calls; $i++) { $null = Get-VeoVideoStatus -Uuid $u }
+            $module = $sw.Elapsed.TotalMilliseconds; $moduleCpu = (Get-CpuMs) - $cpu
+            $sw.Restart(); $cpu = Get-CpuMs
+            for ($i = 0; $i -lt $Calls; $i++) { $null = Invoke-RestMethod -Uri "$api/video-status/$u" -Headers $headers }
+            $irm = $sw.Elapsed.TotalMilliseconds; $irmCpu = (Get-CpuMs) - $cpu
+            $single.Add([ordered]@{ ModuleMs = $module; IrmMs = $irm; ModuleCpuMs = $moduleCpu; IrmCpuMs = $irmCpu })
+        }
+
+        $piped = [Collections.Generic.List[object]]::new()
+        $orderKept = $true
+        for ($r = 0; $r -lt $Rounds; $r++) {
+            $sw = [Diagnostics.Stopwatch]::StartNew(); $cpu = Get-CpuMs
+            $out = $Uuids | Get-VeoVideoStatus
+            $module = $sw.Elapsed.TotalMilliseconds; $moduleCpu = (Get-CpuMs) - $cpu
+            $sw.Restart(); $cpu = Get-CpuMs
+            $loop = foreach ($x in $Uuids) { (Invoke-RestMethod -Uri "$api/video-status/$x" -Headers $headers).data }
+            $irm = $sw.Elapsed.TotalMilliseconds; $irmCpu = (Get-CpuMs) - $cpu
+            $moduleOrder = ($out.Uuid -join ',') -ceq ($Uuids -join ',')
+            $loopOrder = ($loop.uuid -join ',') -ceq ($Uuids -join ',')
+            if (-not ($moduleOrder -and $loopOrder -and $out.Count -eq $Uuids.Count)) { $orderKept = $false }
+            $piped.Add([ordered]@{ ModuleMs = $module; IrmMs = $irm; ModuleCpuMs = $moduleCpu; IrmCpuMs = $irmCpu })
+        }
+        $result.Calls = $Calls
+        $result.Distinct = $Uuids.Count
+        $result.Single = $single
+        $result.Piped = $piped
+        $result.OrderKept = $orderKept
+    }
+
+    'Wait' {
+        if ($Side -eq 'Module') { Import-Module $ModulePath; Connect-Veo -BaseUri $api -ApiKey $secure }
+        $prompt = "benchmark wait [seconds=$JobSeconds]"
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        if ($Side -eq 'Module') {
+            $created = @(1..$Jobs | ForEach-Object { "$prompt #$_" } | New-VeoVideo)
+        } else {
+            $created = @(foreach ($i in 1..$Jobs) {
+                $body = @{ generationType = 'text_to_video'; prompt = "$prompt #$i" } | ConvertTo-Json -Compress
+                (Invoke-RestMethod -Method Post -Uri "$api/generate-video" -Headers $headers -ContentType 'application/json' -Body $body).data
+            })
+        }
+        $lastCreatedMs = $sw.Elapsed.TotalMilliseconds
+        $gcBefore = Get-GcCounts
+        $waitStartMs = $sw.Elapsed.TotalMilliseconds
+        if ($Side -eq 'Module') {
+            $done = @($created | Wait-VeoVideo -PollIntervalSec $PollIntervalSec)
+            $completed = @($done | Where-Object { "$($_.Status)" -eq 'Completed' }).Count
+        } else {
+            $completed = 0
+            foreach ($job in $created) {
+                while ($true) {
+                    $s = (Invoke-RestMethod -Uri "$api/video-status/$($job.uuid)" -Headers $headers).data
+                    if ($s.status -eq 'completed') { $completed++; break }
+                    if ($s.status -eq 'failed') { break }
+                    Start-Sleep -Seconds $PollIntervalSec
+                }
+            }
+        }
+        $waitMs = $sw.Elapsed.TotalMilliseconds - $waitStartMs
+        $gcAfter = Get-GcCounts
+        $result.Jobs = $Jobs
+        $result.Completed = $completed
+        $result.CreateMs = $lastCreatedMs
+        $result.WaitMs = $waitMs
+        # The last job was created at or before lastCreatedMs, so it needed at most this long after the wait began.
+        $result.SlowestRemainingMs = [Math]::Max(0, $JobSeconds * 1000 - ($waitStartMs - $lastCreatedMs))
+        $result.PeakWs = Get-PeakWs
+        $result.Gc = @(0..2 | ForEach-Object { $gcAfter[$_] - $gcBefore[$_] })
+    }
+
+    'Upload' {
+        if ($Side -eq 'Module') { Import-Module $ModulePath; Connect-Veo -BaseUri $api -ApiKey $secure }
+        # A small warm-up upload, so that what is measured is the transfer, not loading and compiling code.
+        if ($Side -eq 'Module') { $null = Send-VeoImage -LiteralPath $WarmupFilePath }
+        else { $null = Invoke-RestMethod -Method Post -Uri "$api/upload-video-image" -Headers $headers -Form @{ file = Get-Item -LiteralPath $WarmupFilePath } }
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+        $reset = Reset-PeakWs
+        $wsBefore = Get-Ws
+        $gcBefore = Get-GcCounts
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        if ($Side -eq 'Module') { $image = Send-VeoImage -LiteralPath $FilePath; $ok = [bool]$image.ImageUrl }
+        else { $r = Invoke-RestMethod -Method Post -Uri "$api/upload-video-image" -Headers $headers -Form @{ file = Get-Item -LiteralPath $FilePath }; $ok = $r.code -eq 0 }
+        $result.Ms = $sw.Elapsed.TotalMilliseconds
+        $result.Ok = $ok
+        $result.Bytes = (Get-Item -LiteralPath $FilePath).Length
+        $result.WsBefore = $wsBefore
+        $result.PeakWs = Get-PeakWs
+        $result.PeakReset = $reset
+        $result.Gc = @(0..2 | ForEach-Object { (Get-GcCounts)[$_] - $gcBefore[$_] })
+    }
+
+    'Download' {
+        if ($Side -eq 'Module') { Import-Module $ModulePath; Connect-Veo -BaseUri $api -ApiKey $secure }
+        $status = (Invoke-RestMethod -Uri "$api/video-status/$Uuid" -Headers $headers).data
+        $target = Join-Path $OutDir "$Side-$Uuid.mp4"
+        # Warm-up: a status request through the same tool (the module's Save-VeoVideo -Uuid makes one itself).
+        if ($Side -eq 'Module') { $null = Get-VeoVideoStatus -Uuid $Uuid }
+        else { $null = Invoke-WebRequest -Uri "$api/video-status/$Uuid" -Headers $headers }
+        [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+        $reset = Reset-PeakWs
+        $wsBefore = Get-Ws
+        $gcBefore = Get-GcCounts
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        if ($Side -eq 'Module') { $target = (Save-VeoVideo -Uuid $Uuid -Destination $OutDir -Force).FullName }
+        else { $null = Invoke-WebRequest -Uri $status.videoUrl -OutFile $target }
+        $result.Ms = $sw.Elapsed.TotalMilliseconds
+        $result.Bytes = (Get-Item -LiteralPath $target).Length
+        $result.WsBefore = $wsBefore
+        $result.PeakWs = Get-PeakWs
+        $result.PeakReset = $reset
+        $result.Gc = @(0..2 | ForEach-Object { (Get-GcCounts)[$_] - $gcBefore[$_] })
+        Remove-Item -LiteralPath $target -Force
+    }
+}
+
+$result | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultPath
