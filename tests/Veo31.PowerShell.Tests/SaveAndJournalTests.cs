@@ -28,7 +28,7 @@ public sealed class SaveAndJournalTests : IDisposable
     }
 
     [Fact]
-    public void Saves_into_a_new_folder_named_by_the_template_and_records_the_file_in_the_journal()
+    public async Task Saves_into_a_new_folder_named_by_the_template_and_records_the_file_in_the_journal()
     {
         VeoVideo video = CompletedVideo();
         _shell.SetVariable("video", video);
@@ -38,7 +38,7 @@ public sealed class SaveAndJournalTests : IDisposable
         result.ThrowIfFailed();
         FileInfo file = Assert.Single(result.Objects<FileInfo>());
         Assert.Equal(Path.Combine(_shell.TempFolder, "new", "folder", "clip-" + video.Uuid + ".mp4"), file.FullName);
-        var info = _emulator.Server.GetVideoInfoAsync(video.Uuid).GetAwaiter().GetResult()!;
+        var info = (await _emulator.Server.GetVideoInfoAsync(video.Uuid))!;
         Assert.Equal(info.Length, file.Length);
         var entry = Assert.Single(_shell.Run("Get-VeoVideo -Uuid $video.Uuid").Objects<VeoVideo>());
         Assert.Equal(file.FullName, entry.SavedPath);
@@ -86,7 +86,7 @@ public sealed class SaveAndJournalTests : IDisposable
         ErrorRecord record = _shell.Run("$video | Save-VeoVideo -Destination (Join-Path $TestFolder 'dest') -FileNameTemplate $template").SingleError();
 
         VeoAssert.Error(record, "UnsafePath", ErrorCategory.InvalidArgument);
-        Assert.Empty(Directory.GetFiles(_shell.TempFolder, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(Path.Combine(_shell.TempFolder, "journal"))));
+        Assert.DoesNotContain(Directory.GetFiles(_shell.TempFolder, "*", SearchOption.AllDirectories), f => !f.StartsWith(Path.Combine(_shell.TempFolder, "journal")));
         Assert.False(File.Exists("/tmp/veo31-absolute.mp4"));
         Assert.False(Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any());
     }
