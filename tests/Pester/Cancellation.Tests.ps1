@@ -1,15 +1,11 @@
 # Ctrl+C and -TimeoutSec end Wait-VeoVideo promptly.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '60'
-    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
-    Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey
+    $script:Emulator = Start-VeoTestSession '--job-seconds', '60'
 }
 
 AfterAll {
-    Disconnect-Veo -ErrorAction SilentlyContinue
-    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
-    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+    Stop-VeoTestSession $script:Emulator
 }
 
 Describe 'Wait-VeoVideo' {

@@ -24,9 +24,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Disconnect-Veo -ErrorAction SilentlyContinue
-    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
-    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+    Stop-VeoTestSession $script:Emulator
 }
 
 Describe 'API error codes' {

@@ -1,15 +1,11 @@
 # The documented pipelines, end to end, against the built module and the emulator.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '1'
-    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
-    Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey
+    $script:Emulator = Start-VeoTestSession '--job-seconds', '1'
 }
 
 AfterAll {
-    Disconnect-Veo -ErrorAction SilentlyContinue
-    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
-    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+    Stop-VeoTestSession $script:Emulator
 }
 
 Describe 'Get-ChildItem | Send-VeoImage | New-VeoVideo | Wait-VeoVideo | Save-VeoVideo' {

@@ -1,15 +1,11 @@
 # Retries that never charge twice, downloads that resume, and work that survives a killed process.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
-    $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
-    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
-    Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey
+    $script:Emulator = Start-VeoTestSession '--job-seconds', '0.5'
 }
 
 AfterAll {
-    Disconnect-Veo -ErrorAction SilentlyContinue
-    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
-    if ($script:Emulator) { Stop-VeoEmulator $script:Emulator }
+    Stop-VeoTestSession $script:Emulator
 }
 
 Describe 'The generate rule' {

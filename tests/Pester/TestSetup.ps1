@@ -5,3 +5,17 @@ $script:FixturesPath = Join-Path $script:RepoRoot 'tests/Fixtures'
 Import-Module (Join-Path $script:RepoRoot 'tools/VeoEmulator.psm1') -Force
 Import-Module (Join-Path $script:RepoRoot 'tools/SampleImages.psm1') -Force
 Import-Module $script:ModulePath -Force
+
+# A started emulator, a journal in $TestDrive and a session connected to it; returns the emulator.
+function Start-VeoTestSession([string[]] $EmulatorArguments = @('--job-seconds', '0.5')) {
+    $emulator = Start-VeoEmulator -ArgumentList $EmulatorArguments
+    $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
+    Connect-Veo -BaseUri $emulator.ApiUri -ApiKey $emulator.SecureKey
+    $emulator
+}
+
+function Stop-VeoTestSession($Emulator) {
+    Disconnect-Veo -ErrorAction SilentlyContinue
+    Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
+    if ($Emulator) { Stop-VeoEmulator $Emulator }
+}
