@@ -13,7 +13,9 @@ namespace Veo31.PowerShell.Infrastructure
         private readonly Action<T> _onPipelineThread;
         private readonly object _gate = new object();
         private T _latest = default!;
+        private static readonly long MinTicksBetweenPosts = System.Diagnostics.Stopwatch.Frequency / 10;
         private bool _scheduled;
+        private long _lastPost = long.MinValue / 2;
 
         public CoalescingProgress(PipelineDispatcher dispatcher, Action<T> onPipelineThread)
         {
@@ -23,11 +25,15 @@ namespace Veo31.PowerShell.Infrastructure
 
         public void Report(T value)
         {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
             lock (_gate)
             {
                 _latest = value;
-                if (_scheduled) return;
+                // At most ten updates a second: a 500 MB transfer reports thousands of chunks, and waking the pipeline
+                // thread for each one cost more than the copy (docs/performance.md). The cmdlets end with a Completed record.
+                if (_scheduled || now - _lastPost < MinTicksBetweenPosts) return;
                 _scheduled = true;
+                _lastPost = now;
             }
             _dispatcher.Post(Deliver);
         }
