@@ -121,12 +121,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             await ApiResponses.WriteSuccessAsync(context, "Success", w =>
             {
                 w.WriteStartObject();
-                w.WriteString("uuid", job.Uuid);
-                w.WriteString("status", JobStatus.Pending);
-                w.WriteString("generationType", job.GenerationType);
-                w.WriteString("prompt", job.Prompt);
-                w.WriteString("aspectRatio", job.AspectRatio);
-                w.WriteString("createdAt", job.CreatedAt);
+                WriteJobFields(w, job, JobStatus.Pending);
                 w.WriteEndObject();
             });
         }
@@ -175,12 +170,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         await ApiResponses.WriteSuccessAsync(context, "Success", w =>
         {
             w.WriteStartObject();
-            w.WriteString("uuid", job.Uuid);
-            w.WriteString("status", jobState.Status);
-            w.WriteString("generationType", job.GenerationType);
-            w.WriteString("prompt", job.Prompt);
-            w.WriteString("aspectRatio", job.AspectRatio);
-            w.WriteString("createdAt", job.CreatedAt);
+            WriteJobFields(w, job, jobState.Status);
             w.WriteNumber("progress", jobState.Progress);
             if (jobState.EstimatedTime is { } eta) w.WriteNumber("estimatedTime", eta);
             if (videoUrl is not null) w.WriteString("videoUrl", videoUrl);
@@ -291,5 +281,16 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         {
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>The fields a job's data carries in both the generate answer and the status answer.</summary>
+    private static void WriteJobFields(Utf8JsonWriter w, Job job, string status)
+    {
+        w.WriteString("uuid", job.Uuid);
+        w.WriteString("status", status);
+        w.WriteString("generationType", job.GenerationType);
+        w.WriteString("prompt", job.Prompt);
+        w.WriteString("aspectRatio", job.AspectRatio);
+        w.WriteString("createdAt", job.CreatedAt);
     }
 }

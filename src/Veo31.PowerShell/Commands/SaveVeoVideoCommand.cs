@@ -5,7 +5,6 @@ using System.Management.Automation;
 using Veo31.Core.Errors;
 using Veo31.Core.Files;
 using Veo31.Core.Models;
-using Veo31.PowerShell.Completion;
 using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
@@ -16,24 +15,12 @@ namespace Veo31.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "VeoVideo", DefaultParameterSetName = VideoSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveVeoVideoCommand : VeoCmdlet
+    public sealed class SaveVeoVideoCommand : VeoVideoInputCmdlet
     {
-        private const string VideoSet = "Video";
-        private const string UuidSet = "Uuid";
         private const int ProgressActivityId = 0x5653; // "VS"
         internal const string DefaultTemplate = "{Uuid}.mp4";
 
         private string? _destination;
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = VideoSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public VeoVideo[] InputObject { get; set; } = null!;
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = UuidSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(JournalUuidCompleter))]
-        public string[] Uuid { get; set; } = null!;
 
         /// <summary>The folder to save into (created if missing); default the current location.</summary>
         [Parameter(Position = 1)]
@@ -56,10 +43,7 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Process()
         {
-            if (ParameterSetName == VideoSet)
-                foreach (VeoVideo video in InputObject) Save(video);
-            else
-                foreach (string uuid in Uuid) Save(new VeoVideo(uuid.Trim()));
+            foreach (VeoVideo video in InputVideos()) Save(video);
         }
 
         private void Save(VeoVideo video)

@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
 using Veo31.Core.Models;
-using Veo31.PowerShell.Completion;
 using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
@@ -19,10 +18,8 @@ namespace Veo31.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "VeoVideo", DefaultParameterSetName = VideoSet)]
     [OutputType(typeof(VeoVideo))]
-    public sealed class WaitVeoVideoCommand : VeoCmdlet
+    public sealed class WaitVeoVideoCommand : VeoVideoInputCmdlet
     {
-        private const string VideoSet = "Video";
-        private const string UuidSet = "Uuid";
         private const int ParentActivityId = 0x5657; // "VW"
         private const int MaxPollsInFlight = 16;
         private const int MaxConsecutivePollFailures = 3;
@@ -34,17 +31,6 @@ namespace Veo31.PowerShell.Commands
         private SemaphoreSlim? _pollSlots;
         private CancellationTokenSource? _linked;
         private int _finished;
-
-        /// <summary>Videos from New-VeoVideo, Get-VeoVideoStatus or Get-VeoVideo.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = VideoSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public VeoVideo[] InputObject { get; set; } = null!;
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = UuidSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(JournalUuidCompleter))]
-        public string[] Uuid { get; set; } = null!;
 
         /// <summary>Seconds between two status requests for one video (the provider asks for 5 to 10).</summary>
         [Parameter]
@@ -64,10 +50,7 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Process()
         {
-            if (ParameterSetName == VideoSet)
-                foreach (VeoVideo video in InputObject) Add(video);
-            else
-                foreach (string uuid in Uuid) Add(new VeoVideo(uuid.Trim()) { Status = VeoVideoStatus.Unknown });
+            foreach (VeoVideo video in InputVideos()) Add(video);
             // Polling starts as videos arrive, so work done while upstream is still busy is not wasted.
             Dispatcher.RunPending();
         }
