@@ -122,6 +122,8 @@ Describe 'Get-VeoVideo (the local job journal)' {
             @(Get-VeoVideo -Pending).Count | Should -Be 0
             $all = @(Get-VeoVideo)
             $all.Count | Should -Be 3
+            $all.Progress | Should -Be @(100, 100, 100)
+            $all.SavedPath | ForEach-Object { Test-Path -LiteralPath $_ | Should -BeTrue }
             (Get-VeoVideo -Uuid $submitted[0].Uuid).Uuid | Should -Be $submitted[0].Uuid
         } finally {
             $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'

@@ -76,6 +76,8 @@ namespace Veo31.PowerShell
             ImageUrl = entry.ImageUrl,
             ImageKey = entry.ImageKey,
             VideoUrl = entry.VideoUrl,
+            // The journal keeps status changes, not progress; a finished job's progress is known all the same.
+            Progress = entry.LastStatus == VideoStatus.Completed ? 100 : (int?)null,
             FailureReason = entry.FailureReason,
             Submitted = entry.Submitted,
             LastChecked = entry.LastChecked,
