@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
 using Veo31.Core.Logging;
+using Veo31.Core.Models;
 using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell
@@ -147,6 +148,19 @@ namespace Veo31.PowerShell
             catch (VeoException ex)
             {
                 ThrowTerminatingError(VeoErrorRecords.FromCore(ex, target));
+            }
+        }
+
+        /// <summary>Records a status the API reported. The call itself succeeded, so a journal problem is a warning, not an error.</summary>
+        internal void RecordStatusInJournal(VideoJobInfo job)
+        {
+            try
+            {
+                JournalStatusRecorder.Record(ActiveSession.Journal, job);
+            }
+            catch (VeoException ex)
+            {
+                WriteWarning("The status of " + job.Uuid + " could not be recorded in the job journal: " + ex.Message);
             }
         }
 

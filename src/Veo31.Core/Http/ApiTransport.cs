@@ -42,7 +42,6 @@ namespace Veo31.Core.Http
         public Uri BaseUri { get; }
         public HttpClient Http { get; }
         public RetryBudget Budget { get; }
-        public ResiliencePipeline Pipeline => _pipeline;
 
         /// <summary>A request that carries the key only when it goes to the API's own origin (scheme, host and port).</summary>
         public HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, HttpContent? content)
@@ -85,14 +84,17 @@ namespace Veo31.Core.Http
             {
                 return await AttemptCoreAsync(call, parse, attempt, callToken, userToken).ConfigureAwait(false);
             }
-            catch (VeoException ex) when (call.IsGeneration && !GenerationMayRetry(ex))
+            catch (VeoException ex) when (call.IsGeneration && !ServerCannotHaveActed(ex))
             {
                 throw VeoErrors.OutcomeUnknown(ex, call.RequestFingerprint ?? "");
             }
         }
 
-        /// <summary>The generate rule: retry only a rate-limit answer or a connection that never opened; refusals stay as they are.</summary>
-        private static bool GenerationMayRetry(VeoException ex)
+        /// <summary>
+        /// The generate rule: a refusal (1000-1003) or a connection that never opened cannot have charged, so it keeps its
+        /// own kind (and the rate limit stays retryable); any other failure may have charged and becomes outcome-unknown.
+        /// </summary>
+        private static bool ServerCannotHaveActed(VeoException ex)
         {
             switch (ex.Kind)
             {

@@ -56,20 +56,8 @@ namespace Veo31.PowerShell.Commands
                 WriteItemError(ex, request.Uuid, request.Uuid);
                 return;
             }
-            RecordStatus(job);
+            RecordStatusInJournal(job);
             WriteObject(VeoVideo.FromJob(job));
-        }
-
-        private void RecordStatus(VideoJobInfo job)
-        {
-            try
-            {
-                JournalStatusRecorder.Record(ActiveSession.Journal, job);
-            }
-            catch (VeoException ex)
-            {
-                WriteWarning("The status of " + job.Uuid + " could not be recorded in the job journal: " + ex.Message);
-            }
         }
 
         private readonly struct StatusRequest

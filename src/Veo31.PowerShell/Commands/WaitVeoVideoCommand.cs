@@ -179,7 +179,7 @@ namespace Veo31.PowerShell.Commands
             if (waited.IsFinished) return;
             VeoVideo video = VeoVideo.FromJob(job, waited.Latest);
             video.Uuid = waited.Uuid;
-            RecordIfChanged(waited, job);
+            RecordStatusInJournal(job);
             waited.Latest = video;
             if (video.IsFinished) Finish(waited, video);
             else WriteVideoProgress(waited);
@@ -244,20 +244,6 @@ namespace Veo31.PowerShell.Commands
             }
         }
 
-        private void RecordIfChanged(WaitedVideo waited, VideoJobInfo job)
-        {
-            if (waited.LastRecorded == job.Status) return;
-            waited.LastRecorded = job.Status;
-            try
-            {
-                JournalStatusRecorder.Record(ActiveSession.Journal, job);
-            }
-            catch (VeoException ex)
-            {
-                WriteWarning("The status of " + waited.Uuid + " could not be recorded in the job journal: " + ex.Message);
-            }
-        }
-
         private void WriteVideoProgress(WaitedVideo waited)
         {
             VeoVideo video = waited.Latest;
@@ -305,7 +291,6 @@ namespace Veo31.PowerShell.Commands
             public int ActivityId { get; }
             public VeoVideo Latest { get; set; }
             public bool IsFinished { get; set; }
-            public VideoStatus? LastRecorded { get; set; }
             public string? LastProgressText { get; set; }
         }
     }

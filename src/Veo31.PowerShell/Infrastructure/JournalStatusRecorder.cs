@@ -6,9 +6,9 @@ using Veo31.Core.Models;
 namespace Veo31.PowerShell.Infrastructure
 {
     /// <summary>
-    /// Records a status in the journal only when it differs from the last one this process recorded for that uuid.
-    /// Every record is flushed to disk, so writing the same status again on every poll or Get-VeoVideoStatus call
-    /// would make the journal, not the network, the bottleneck.
+    /// Records a status in the journal only when it differs from the last one this process recorded for that uuid:
+    /// every record takes the journal's inter-process lock, so writing the same status again on every poll or
+    /// Get-VeoVideoStatus call would make the journal, not the network, the bottleneck.
     /// </summary>
     internal static class JournalStatusRecorder
     {
