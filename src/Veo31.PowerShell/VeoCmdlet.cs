@@ -151,17 +151,37 @@ namespace Veo31.PowerShell
             }
         }
 
-        /// <summary>Records a status the API reported. The call itself succeeded, so a journal problem is a warning, not an error.</summary>
-        internal void RecordStatusInJournal(VideoJobInfo job)
+        /// <summary>A journal problem beside an API call that succeeded: a warning, never an error for the item.</summary>
+        internal void WarnJournalProblem(VeoException? journalError, string uuid)
+        {
+            if (journalError != null)
+                WriteWarning("The job journal could not record video " + uuid + ": " + journalError.Message);
+        }
+
+        /// <summary>
+        /// Runs a paid Core call that must not be abandoned once on the wire: Ctrl+C cancels it only while nothing was
+        /// sent; a request already sent finishes (bounded by the session's timeouts) so its outcome can be journaled.
+        /// Returns whether the user asked to stop meanwhile.
+        /// </summary>
+        internal T RunPaid<T>(Func<CancellationToken, Task<T>> operation, out bool stopRequested)
+        {
+            T result = _dispatcher.PumpUntilComplete(StartAsync(operation, StopToken), CancellationToken.None);
+            stopRequested = StopToken.IsCancellationRequested;
+            return result;
+        }
+
+        /// <summary>After Ctrl+C the pipeline refuses Write*: say what matters straight to the host, then stop.</summary>
+        internal void StopAfterTellingHost(string warning)
         {
             try
             {
-                JournalStatusRecorder.Record(ActiveSession.Journal, job);
+                Host?.UI?.WriteWarningLine(warning);
             }
-            catch (VeoException ex)
+            catch (Exception ex) when (ex is PipelineStoppedException || ex is NotImplementedException || ex is InvalidOperationException)
             {
-                WriteWarning("The status of " + job.Uuid + " could not be recorded in the job journal: " + ex.Message);
+                // A host without a UI: the journal still holds the record.
             }
+            throw new PipelineStoppedException();
         }
 
         internal ErrorRecord SessionClosedRecord()

@@ -64,6 +64,15 @@ namespace Veo31.Core.Errors
             { HttpStatus = status, RetryAfter = retryAfter, IsTransient = true };
         }
 
+        /// <summary>The one message for a generation that ended badly ("failed", "cancelled", "expired", ...).</summary>
+        public static VeoException GenerationFailed(string uuid, string? rawStatus, string? reason)
+        {
+            string status = string.IsNullOrEmpty(rawStatus) || string.Equals(rawStatus, "failed", StringComparison.OrdinalIgnoreCase)
+                ? "failed" : "ended as '" + rawStatus + "'";
+            string why = string.IsNullOrEmpty(reason) ? "the API gave no reason" : reason!;
+            return new VeoException(VeoErrorKind.GenerationFailed, "The generation of video " + uuid + " " + status + ": " + why) { Uuid = uuid };
+        }
+
         public static VeoException InvalidResponse(string what, int? httpStatus = null, Exception? inner = null)
             => new VeoException(VeoErrorKind.InvalidResponse, "The API sent an answer that cannot be read: " + what, inner) { HttpStatus = httpStatus };
 

@@ -22,5 +22,8 @@ namespace Veo31.Core.Http
         public string? RequestFingerprint { get; set; }
         /// <summary>Uploads: the attempt timeout measures stalls (re-armed as bytes move) and no total timeout applies.</summary>
         public bool IsTransfer { get; set; }
+        /// <summary>One attempt, no retries: the caller plans the next try itself (the wait scheduler's polls), so no
+        /// slot of its own is held through a back-off.</summary>
+        public bool SingleAttempt { get; set; }
     }
 }

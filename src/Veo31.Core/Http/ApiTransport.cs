@@ -33,6 +33,7 @@ namespace Veo31.Core.Http
             BaseUri = baseUri;
             _key = key;
             Budget = new RetryBudget();
+            RateLimiter = new AdaptiveRateLimiter(options.MaxRetryAfter);
             _pipeline = RetryPipelineFactory.Create(options, Budget);
             Http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             Http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
@@ -42,6 +43,8 @@ namespace Veo31.Core.Http
         public Uri BaseUri { get; }
         public HttpClient Http { get; }
         public RetryBudget Budget { get; }
+        /// <summary>Paces every API call of the session (not downloads from other hosts).</summary>
+        public AdaptiveRateLimiter RateLimiter { get; }
 
         /// <summary>A request that carries the key only when it goes to the API's own origin (scheme, host and port).</summary>
         public HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, HttpContent? content)
@@ -55,34 +58,66 @@ namespace Veo31.Core.Http
         {
             cancellationToken.ThrowIfCancellationRequested();
             Budget.RecordCall();
-            int attempts = 0;
-            using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var state = new CallState<T>(this, call, parse, cancellationToken);
+            using var total = new CancellationTokenSource();
             if (!call.IsTransfer && Options.TotalTimeout > TimeSpan.Zero && Options.TotalTimeout != System.Threading.Timeout.InfiniteTimeSpan)
                 total.CancelAfter(Options.TotalTimeout);
+            using var waits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, total.Token);
+            // A paid request already on the wire is not abandoned when the user stops: only the total timeout ends it,
+            // so its answer (the uuid) can still be recorded. Waiting for a send slot or a retry ends at once.
+            state.WireToken = call.IsGeneration ? total.Token : waits.Token;
+            ResilienceContext context = RetryPipelineFactory.NewCallContext(waits.Token);
             try
             {
-                return await _pipeline.ExecuteAsync(
-                    token => new ValueTask<T>(AttemptAsync(call, parse, ++attempts, token, cancellationToken)),
-                    total.Token).ConfigureAwait(false);
+                ResiliencePipeline pipeline = call.SingleAttempt ? ResiliencePipeline.Empty : _pipeline;
+                return await pipeline.ExecuteAsync(
+                    static (ctx, s) => new ValueTask<T>(s.Transport.AttemptAsync(s, ctx.CancellationToken)),
+                    context, state).ConfigureAwait(false);
             }
             catch (VeoException ex)
             {
-                ex.Attempts = attempts;
+                ex.Attempts = state.Attempts;
                 throw;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // The total timeout fired while waiting between attempts.
+                // The total timeout fired while waiting between attempts or for a send slot.
                 throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).")
-                { Attempts = attempts };
+                { Attempts = state.Attempts, IsTransient = call.SingleAttempt };
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
             }
         }
 
-        private async Task<T> AttemptAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, CancellationToken callToken, CancellationToken userToken)
+        /// <summary>What one logical call carries from attempt to attempt.</summary>
+        private sealed class CallState<T>
         {
+            public CallState(ApiTransport transport, ApiCall call, Func<JsonElement, T> parse, CancellationToken userToken)
+            {
+                Transport = transport;
+                Call = call;
+                Parse = parse;
+                UserToken = userToken;
+            }
+
+            public ApiTransport Transport { get; }
+            public ApiCall Call { get; }
+            public Func<JsonElement, T> Parse { get; }
+            public CancellationToken UserToken { get; }
+            public CancellationToken WireToken { get; set; }
+            public int Attempts { get; set; }
+        }
+
+        private async Task<T> AttemptAsync<T>(CallState<T> state, CancellationToken waitToken)
+        {
+            ApiCall call = state.Call;
+            int attempt = ++state.Attempts;
+            double sentAt = await RateLimiter.AcquireAsync(waitToken).ConfigureAwait(false);
             try
             {
-                return await AttemptCoreAsync(call, parse, attempt, callToken, userToken).ConfigureAwait(false);
+                return await AttemptCoreAsync(call, state.Parse, attempt, sentAt, state.WireToken, state.UserToken).ConfigureAwait(false);
             }
             catch (VeoException ex) when (call.IsGeneration && !ServerCannotHaveActed(ex))
             {
@@ -110,7 +145,7 @@ namespace Veo31.Core.Http
             }
         }
 
-        private async Task<T> AttemptCoreAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, CancellationToken callToken, CancellationToken userToken)
+        private async Task<T> AttemptCoreAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, double sentAt, CancellationToken callToken, CancellationToken userToken)
         {
             var stopwatch = Stopwatch.StartNew();
             string outcome = "no answer";
@@ -151,11 +186,11 @@ namespace Veo31.Core.Http
                     if (VeoLogWriter.DebugEnabled)
                         VeoLogWriter.Debug(() => "Response " + status + " headers: " + LogRedactor.Headers(response.Headers, response.Content?.Headers) +
                                                  " body: " + LogRedactor.Body(body, response.Content?.Headers.ContentType?.MediaType));
-                    JsonElement data = ApiResponseInterpreter.GetDataOrThrow(status, body, retryAfter);
+                    JsonElement data = InterpretPacing(status, body, retryAfter, sentAt);
                     return parse(data);
                 }
             }
-            catch (OperationCanceledException) when (userToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (userToken.IsCancellationRequested && !call.IsGeneration)
             {
                 outcome = "cancelled";
                 throw;
@@ -188,6 +223,23 @@ namespace Veo31.Core.Http
                 if (VeoLogWriter.VerboseEnabled)
                     VeoLogWriter.Verbose(call.Method + " " + call.Uri.AbsolutePath + " -> " + outcome + " (attempt " + attempt +
                                          ", " + stopwatch.ElapsedMilliseconds + " ms)");
+            }
+        }
+
+        /// <summary>Reads the answer and tells the rate limiter whether the service accepted or throttled the request.</summary>
+        private JsonElement InterpretPacing(int status, ArraySegment<byte> body, TimeSpan? retryAfter, double sentAt)
+        {
+            try
+            {
+                JsonElement data = ApiResponseInterpreter.GetDataOrThrow(status, body, retryAfter);
+                RateLimiter.OnAccepted(sentAt);
+                return data;
+            }
+            catch (VeoException ex)
+            {
+                if (ex.Kind == VeoErrorKind.RateLimited) RateLimiter.OnThrottled(sentAt, ex.RetryAfter);
+                else RateLimiter.OnAccepted(sentAt);
+                throw;
             }
         }
 

@@ -67,23 +67,50 @@ namespace Veo31.Core.Http
             return _transport.CallAsync(call, VideoJobParser.Parse, cancellationToken);
         }
 
-        /// <summary>GET /video-status/{uuid}.</summary>
-        public async Task<VideoJobInfo> GetVideoStatusAsync(string uuid, CancellationToken cancellationToken)
+        /// <summary>GET /video-status/{uuid}, retried as the session's rules allow.</summary>
+        public Task<VideoJobInfo> GetVideoStatusAsync(string uuid, CancellationToken cancellationToken)
+            => GetStatusAsync(uuid, singleAttempt: false, cancellationToken);
+
+        /// <summary>GET /video-status/{uuid} once, no retry: for the wait scheduler, which plans its own next poll.</summary>
+        internal Task<VideoJobInfo> PollVideoStatusAsync(string uuid, CancellationToken cancellationToken)
+            => GetStatusAsync(uuid, singleAttempt: true, cancellationToken);
+
+        /// <summary>The rate control every call of this client shares.</summary>
+        internal Resilience.AdaptiveRateLimiter RateLimiter => _transport.RateLimiter;
+
+        private async Task<VideoJobInfo> GetStatusAsync(string uuid, bool singleAttempt, CancellationToken cancellationToken)
         {
             ThrowIfDisposed();
             string id = (uuid ?? "").Trim();
             if (id.Length == 0 || id == "." || id == ".." || id.Length > 512)
-                throw new VeoException(VeoErrorKind.InvalidParameters, "A video uuid is required (1 to 512 characters, not '.' or '..').");
-            var call = new ApiCall("Video status", HttpMethod.Get, new Uri(BaseUri, "video-status/" + Uri.EscapeDataString(id)));
+                throw new VeoException(VeoErrorKind.InvalidParameters, "A video uuid is required (1 to 512 characters, not '.' or '..').") { Uuid = id };
+            var call = new ApiCall("Video status", HttpMethod.Get, new Uri(BaseUri, "video-status/" + Uri.EscapeDataString(id)))
+            {
+                SingleAttempt = singleAttempt,
+            };
             try
             {
-                return await _transport.CallAsync(call, VideoJobParser.Parse, cancellationToken).ConfigureAwait(false);
+                return await _transport.CallAsync(call, data => ForAskedUuid(VideoJobParser.Parse(data), id), cancellationToken).ConfigureAwait(false);
             }
             catch (VeoException ex)
             {
                 ex.Uuid ??= id;
                 throw;
             }
+        }
+
+        /// <summary>
+        /// A status answer must be about the video asked for (letter case aside): a cache or a server bug that answers for
+        /// another job would otherwise get that job journaled and its video saved under this uuid's name.
+        /// </summary>
+        private static VideoJobInfo ForAskedUuid(VideoJobInfo job, string askedUuid)
+        {
+            if (!string.Equals(job.Uuid.Trim(), askedUuid, StringComparison.OrdinalIgnoreCase))
+                throw new VeoException(VeoErrorKind.InvalidResponse,
+                    "The API sent an answer that cannot be read: the status answer is for another video than " + askedUuid + ".")
+                { IsTransient = true, Uuid = askedUuid };
+            job.Uuid = askedUuid;
+            return job;
         }
 
         /// <summary>POST /upload-video-image: checks the real format and size first, streams the file.</summary>

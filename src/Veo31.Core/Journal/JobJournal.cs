@@ -1,47 +1,58 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.IO;
+using System.Linq;
 using System.Text;
-using System.Text.Json;
 using Veo31.Core.Errors;
 using Veo31.Core.Models;
 
 namespace Veo31.Core.Journal
 {
     /// <summary>
-    /// Append-only local record of every uuid the API accepted, so paid work is never lost and resumes after a
-    /// restart. Safe for several processes and threads writing at once.
+    /// Append-only record of every uuid the API accepted (and every paid request whose answer was lost), so paid work is
+    /// never lost and resumes after a restart. Safe for several threads and processes at once. A status is written only
+    /// when it differs from what the journal already holds for that uuid, whoever wrote it; the journal compacts itself
+    /// when it holds far more lines than jobs.
     /// </summary>
     public sealed class JobJournal
     {
         public const string EnvironmentVariable = "VEO_JOURNAL";
+        private const int HeadBytes = 256;
+        private const int MinLinesBeforeCompaction = 256;
+        private const int LinesPerJobBeforeCompaction = 4;
 
-        // One monitor per journal file for the whole process, so threads queue here instead of spinning on the lock file.
-        private static readonly ConcurrentDictionary<string, object> WriteLocks =
-            new ConcurrentDictionary<string, object>(System.IO.Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
-
-        private readonly object _writeLock;
+        private readonly IJournalStore _store;
+        private readonly object _foldLock = new object();
+        private JournalFold _fold = new JournalFold();
+        private byte[] _foldedHead = Array.Empty<byte>();
+        private long _foldedLength;
 
         public JobJournal(string path)
+            : this(new FileJournalStore(FullPath(path)))
         {
-            if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
-            Path = System.IO.Path.GetFullPath(path);
-            _writeLock = WriteLocks.GetOrAdd(Path, _ => new object());
         }
 
-        public string Path { get; }
+        internal JobJournal(IJournalStore store)
+        {
+            _store = store;
+        }
+
+        /// <summary>Where the journal lives.</summary>
+        public string Path => _store.Location;
 
         /// <summary>How long a writer waits for another process to release the journal lock.</summary>
-        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+        public TimeSpan LockTimeout
+        {
+            get => (_store as FileJournalStore)?.LockTimeout ?? TimeSpan.Zero;
+            set { if (_store is FileJournalStore file) file.LockTimeout = value; }
+        }
 
-        /// <summary>$env:VEO_JOURNAL, else LocalApplicationData/Veo31/journal.jsonl.</summary>
+        /// <summary>$env:VEO_JOURNAL as given (a caller resolves a relative one), else LocalApplicationData/Veo31/journal.jsonl.</summary>
         public static string DefaultPath
         {
             get
             {
                 string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
-                if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment!;
+                if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment!.Trim();
                 string localData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
                 if (string.IsNullOrEmpty(localData)) localData = System.IO.Path.GetTempPath();
                 return System.IO.Path.Combine(localData, "Veo31", "journal.jsonl");
@@ -51,96 +62,159 @@ namespace Veo31.Core.Journal
         public void RecordSubmitted(VideoJobInfo job, GenerateVideoRequest request)
         {
             if (job == null) throw new ArgumentNullException(nameof(job));
-            Append(JournalRecordCodec.Submitted(job, request, DateTimeOffset.UtcNow));
+            Append(JournalRecordCodec.Submitted(job, request, DateTimeOffset.UtcNow), durable: true);
         }
 
-        public void RecordStatus(VideoJobInfo job)
+        /// <summary>Records a status unless the journal already holds the same for that uuid; true when written.</summary>
+        public bool RecordStatus(VideoJobInfo job)
         {
             if (job == null) throw new ArgumentNullException(nameof(job));
-            // Not forced to disk: a status lost to a power cut is read again from the API, and an fsync per status
-            // call costs more than the call itself (docs/performance.md). Submitted and saved records stay durable.
-            Append(JournalRecordCodec.Status(job, DateTimeOffset.UtcNow), durable: false);
+            // Checked first without the inter-process lock: re-reading an unchanged status is the common case.
+            if (!Differs(Refresh(), job)) return false;
+            using (_store.Lock())
+            {
+                if (!Differs(Refresh(), job)) return false;
+                // Not forced to disk: a status lost to a power cut is read again from the API, and an fsync per status
+                // costs more than the call itself. Submitted, outcome-unknown and saved records stay durable.
+                AppendLocked(JournalRecordCodec.Status(job, DateTimeOffset.UtcNow), durable: false);
+            }
+            return true;
         }
 
         public void RecordSaved(string uuid, string savedPath)
         {
             if (string.IsNullOrEmpty(uuid)) throw new ArgumentNullException(nameof(uuid));
-            Append(JournalRecordCodec.Saved(uuid, savedPath, DateTimeOffset.UtcNow));
+            Append(JournalRecordCodec.Saved(uuid, savedPath, DateTimeOffset.UtcNow), durable: true);
         }
 
-        public IReadOnlyList<JournalEntry> ReadAll()
+        /// <summary>The API says it does not know this uuid: it leaves the pending list.</summary>
+        public void RecordGone(string uuid, string reason)
         {
-            var entries = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
-            var order = new List<JournalEntry>();
-            string text;
-            try
-            {
-                using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var reader = new StreamReader(stream, new UTF8Encoding(false));
-                text = reader.ReadToEnd();
-            }
-            catch (FileNotFoundException) { return order; }
-            catch (DirectoryNotFoundException) { return order; }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Path + "' cannot be read: " + ex.Message, ex);
-            }
-
-            foreach (string line in text.Split('\n'))
-            {
-                if (line.Trim().Length == 0) continue;
-                JournalRecordCodec.FoldInto(line, entries, order);
-            }
-            return order;
+            if (string.IsNullOrEmpty(uuid)) throw new ArgumentNullException(nameof(uuid));
+            Append(JournalRecordCodec.Gone(uuid, reason, DateTimeOffset.UtcNow), durable: true);
         }
 
-        private void Append(byte[] line, bool durable = true)
+        /// <summary>A paid request whose answer was lost: the server may have charged and started a job we cannot name.</summary>
+        public void RecordOutcomeUnknown(GenerateVideoRequest request, string fingerprint, string reason)
         {
-            lock (_writeLock)
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            Append(JournalRecordCodec.OutcomeUnknown(request, fingerprint, reason, DateTimeOffset.UtcNow), durable: true);
+        }
+
+        /// <summary>Every job in the order first seen, as the journal holds it now (other processes included).</summary>
+        public IReadOnlyList<JournalEntry> ReadAll() => Refresh().Entries.Select(e => e.Clone()).ToList();
+
+        /// <summary>What the journal holds for one uuid (letter case ignored), or null.</summary>
+        public JournalEntry? Find(string uuid) => Refresh().Find(uuid)?.Clone();
+
+        private static bool Differs(JournalFold fold, VideoJobInfo job)
+        {
+            JournalEntry? known = fold.Find(job.Uuid);
+            if (known == null || known.IsGone) return true;
+            return known.LastStatus != job.Status
+                   || !string.Equals(known.RawStatus, JournalRecordCodec.RawStatusToKeep(job), StringComparison.Ordinal)
+                   || (job.VideoUrl != null && !string.Equals(known.VideoUrl, job.VideoUrl, StringComparison.Ordinal))
+                   || (job.FailureReason != null && !string.Equals(known.FailureReason, job.FailureReason, StringComparison.Ordinal));
+        }
+
+        private void Append(byte[] record, bool durable)
+        {
+            using (_store.Lock())
             {
-                try
+                Refresh();
+                AppendLocked(record, durable);
+            }
+        }
+
+        // Caller holds the store lock and has just refreshed, so the fold is the whole store before this record.
+        private void AppendLocked(byte[] record, bool durable)
+        {
+            _store.Append(record, durable);
+            JournalFold fold = Refresh();
+            if (fold.Lines > MinLinesBeforeCompaction && fold.Lines > LinesPerJobBeforeCompaction * fold.Count)
+                Compact(fold);
+        }
+
+        private void Compact(JournalFold fold)
+        {
+            byte[] contents = JournalRecordCodec.Snapshot(fold.Entries, Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+            _store.Replace(contents);
+            lock (_foldLock)
+            {
+                _foldedLength = 0;
+                _foldedHead = Array.Empty<byte>();
+                _fold = new JournalFold();
+            }
+            Refresh();
+        }
+
+        /// <summary>Folds whatever was appended since the last look; starts over when the store was replaced (compacted).</summary>
+        private JournalFold Refresh()
+        {
+            lock (_foldLock)
+            {
+                JournalRead read = _store.ReadFrom(_foldedLength, HeadBytes);
+                bool replaced = read.Length < _foldedLength || !SameHead(read.Head, _foldedHead);
+                if (replaced && _foldedLength > 0)
                 {
-                    string? directory = System.IO.Path.GetDirectoryName(Path);
-                    if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-                    using (AcquireProcessLock())
-                    using (var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+                    _fold = new JournalFold();
+                    _foldedLength = 0;
+                    read = _store.ReadFrom(0, HeadBytes);
+                }
+                _foldedHead = read.Head;
+                int complete = Array.LastIndexOf(read.Tail, (byte)'\n') + 1;
+                if (complete > 0)
+                {
+                    string text = new UTF8Encoding(false).GetString(read.Tail, 0, complete);
+                    foreach (string line in text.Split('\n'))
                     {
-                        // A writer that died mid-line left no newline: start on a fresh line so this record stays readable.
-                        if (stream.Length > 0)
-                        {
-                            stream.Seek(-1, SeekOrigin.End);
-                            if (stream.ReadByte() != '\n') stream.WriteByte((byte)'\n');
-                        }
-                        stream.Seek(0, SeekOrigin.End);
-                        stream.Write(line, 0, line.Length);
-                        stream.Flush(durable);
+                        if (line.Trim().Length == 0) continue;
+                        _fold.Lines++;
+                        JournalRecordCodec.FoldInto(line, _fold);
                     }
+                    _foldedLength += complete;
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Path + "' cannot be written: " + ex.Message, ex);
-                }
+                return _fold;
             }
         }
 
-        private FileStream AcquireProcessLock()
+        // The first line identifies the contents: appends never change it, a compaction writes a new header.
+        private static bool SameHead(byte[] now, byte[] before)
         {
-            string lockPath = Path + ".lock";
-            DateTime deadline = DateTime.UtcNow + LockTimeout;
-            int delayMs = 2;
-            var random = new Random();
-            while (true)
-            {
-                try
-                {
-                    return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                }
-                catch (IOException) when (DateTime.UtcNow < deadline)
-                {
-                    System.Threading.Thread.Sleep(delayMs + random.Next(delayMs));
-                    delayMs = Math.Min(delayMs * 2, 50);
-                }
-            }
+            int lineEnd = Array.IndexOf(before, (byte)'\n');
+            int compare = lineEnd < 0 ? before.Length : lineEnd + 1;
+            if (now.Length < compare) return false;
+            for (int i = 0; i < compare; i++)
+                if (now[i] != before[i]) return false;
+            return true;
+        }
+
+        private static string FullPath(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
+            return System.IO.Path.GetFullPath(path);
+        }
+    }
+
+    /// <summary>The journal's records folded by job: the latest of everything known of each.</summary>
+    internal sealed class JournalFold
+    {
+        private readonly Dictionary<string, JournalEntry> _byKey = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
+        private readonly List<JournalEntry> _order = new List<JournalEntry>();
+
+        public int Lines { get; set; }
+        public int Count => _order.Count;
+        public IReadOnlyList<JournalEntry> Entries => _order;
+
+        public JournalEntry? Find(string key) => _byKey.TryGetValue(key, out JournalEntry? entry) ? entry : null;
+
+        public JournalEntry GetOrAdd(string key, Func<JournalEntry> create)
+        {
+            if (_byKey.TryGetValue(key, out JournalEntry? entry)) return entry;
+            entry = create();
+            _byKey.Add(key, entry);
+            _order.Add(entry);
+            return entry;
         }
     }
 }

@@ -3,7 +3,10 @@ using Veo31.Core.Models;
 
 namespace Veo31.Core.Journal
 {
-    /// <summary>What the journal knows of one uuid the API accepted (the fold of all its records).</summary>
+    /// <summary>
+    /// What the journal knows of one job the API accepted (the fold of all its records), or of one paid request whose
+    /// answer was lost (<see cref="IsOutcomeUnknown"/>: no uuid, only the request and its fingerprint).
+    /// </summary>
     public sealed class JournalEntry
     {
         public string Uuid { get; set; } = "";
@@ -13,11 +16,24 @@ namespace Veo31.Core.Journal
         public string? ImageUrl { get; set; }
         public string? ImageKey { get; set; }
         public DateTimeOffset Submitted { get; set; }
+        public DateTimeOffset? CreatedAt { get; set; }
         public VideoStatus LastStatus { get; set; }
+        /// <summary>The API's status text when it is not one of the four documented ones.</summary>
+        public string? RawStatus { get; set; }
         public DateTimeOffset? LastChecked { get; set; }
         public string? VideoUrl { get; set; }
         public string? FailureReason { get; set; }
         public string? SavedPath { get; set; }
-        public bool IsPending => LastStatus == VideoStatus.Pending || LastStatus == VideoStatus.Processing || LastStatus == VideoStatus.Unknown;
+        /// <summary>The API answered that it does not know this uuid.</summary>
+        public bool IsGone { get; set; }
+        /// <summary>A generation request that may or may not have been accepted (and charged); see <see cref="RequestFingerprint"/>.</summary>
+        public bool IsOutcomeUnknown { get; set; }
+        public string? RequestFingerprint { get; set; }
+
+        /// <summary>Still worth waiting for: not finished, not gone, and a job with a uuid.</summary>
+        public bool IsPending => !IsGone && !IsOutcomeUnknown &&
+                                 (LastStatus == VideoStatus.Pending || LastStatus == VideoStatus.Processing || LastStatus == VideoStatus.Unknown);
+
+        internal JournalEntry Clone() => (JournalEntry)MemberwiseClone();
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Veo31.Core.Json;
@@ -10,48 +9,112 @@ using Veo31.Core.Models;
 
 namespace Veo31.Core.Journal
 {
-    /// <summary>One JSON line per event: submitted, status or saved. Reading folds events by uuid.</summary>
+    /// <summary>
+    /// One JSON line per event: submitted, status, saved, gone, outcomeUnknown; a compacted journal starts with a
+    /// "journal" header and holds one "entry" line per job. Reading folds events by uuid.
+    /// </summary>
     internal static class JournalRecordCodec
     {
         private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         public static byte[] Submitted(VideoJobInfo job, GenerateVideoRequest? request, DateTimeOffset at)
-            => Write(w =>
+            => Line(w =>
             {
-                w.WriteString("event", "submitted");
-                w.WriteString("uuid", job.Uuid);
-                w.WriteString("at", at.ToString("o", CultureInfo.InvariantCulture));
+                Event(w, "submitted", job.Uuid, at);
                 WriteOptional(w, "prompt", request?.Prompt ?? job.Prompt);
                 WriteOptional(w, "generationType", request?.GenerationType ?? job.GenerationType);
                 WriteOptional(w, "aspectRatio", request?.AspectRatio ?? job.AspectRatio);
                 WriteOptional(w, "imageUrl", request?.ImageUrl);
                 WriteOptional(w, "imageKey", request?.ImageKey);
+                WriteOptional(w, "fingerprint", request == null ? null : Http.RequestFingerprint.Of(request));
                 WriteOptional(w, "status", job.RawStatus ?? StatusText(job.Status));
-                if (job.CreatedAt.HasValue) w.WriteString("createdAt", job.CreatedAt.Value.ToString("o", CultureInfo.InvariantCulture));
+                WriteDate(w, "createdAt", job.CreatedAt);
             });
 
         public static byte[] Status(VideoJobInfo job, DateTimeOffset at)
-            => Write(w =>
+            => Line(w =>
             {
-                w.WriteString("event", "status");
-                w.WriteString("uuid", job.Uuid);
-                w.WriteString("at", at.ToString("o", CultureInfo.InvariantCulture));
+                Event(w, "status", job.Uuid, at);
                 w.WriteString("status", StatusText(job.Status));
+                WriteOptional(w, "rawStatus", RawStatusToKeep(job));
                 WriteOptional(w, "videoUrl", job.VideoUrl);
                 WriteOptional(w, "failureReason", job.FailureReason);
             });
 
         public static byte[] Saved(string uuid, string savedPath, DateTimeOffset at)
-            => Write(w =>
+            => Line(w =>
             {
-                w.WriteString("event", "saved");
-                w.WriteString("uuid", uuid);
-                w.WriteString("at", at.ToString("o", CultureInfo.InvariantCulture));
+                Event(w, "saved", uuid, at);
                 WriteOptional(w, "savedPath", savedPath);
             });
 
+        public static byte[] Gone(string uuid, string reason, DateTimeOffset at)
+            => Line(w =>
+            {
+                Event(w, "gone", uuid, at);
+                WriteOptional(w, "reason", reason);
+            });
+
+        public static byte[] OutcomeUnknown(GenerateVideoRequest request, string fingerprint, string reason, DateTimeOffset at)
+            => Line(w =>
+            {
+                w.WriteString("event", "outcomeUnknown");
+                w.WriteString("at", Iso(at));
+                w.WriteString("fingerprint", fingerprint);
+                WriteOptional(w, "prompt", request.Prompt);
+                WriteOptional(w, "generationType", request.GenerationType);
+                WriteOptional(w, "aspectRatio", request.AspectRatio);
+                WriteOptional(w, "imageUrl", request.ImageUrl);
+                WriteOptional(w, "imageKey", request.ImageKey);
+                WriteOptional(w, "reason", reason);
+            });
+
+        /// <summary>A compacted journal: a header with a fresh generation id, then one line per entry.</summary>
+        public static byte[] Snapshot(IEnumerable<JournalEntry> entries, string generation, DateTimeOffset at)
+        {
+            using var buffer = new MemoryStream();
+            WriteLine(buffer, w =>
+            {
+                w.WriteString("event", "journal");
+                w.WriteString("generation", generation);
+                w.WriteString("at", Iso(at));
+            });
+            foreach (JournalEntry e in entries)
+            {
+                WriteLine(buffer, w =>
+                {
+                    w.WriteString("event", "entry");
+                    WriteOptional(w, "uuid", e.Uuid.Length == 0 ? null : e.Uuid);
+                    w.WriteString("at", Iso(e.Submitted));
+                    WriteOptional(w, "prompt", e.Prompt);
+                    WriteOptional(w, "generationType", e.GenerationType);
+                    WriteOptional(w, "aspectRatio", e.AspectRatio);
+                    WriteOptional(w, "imageUrl", e.ImageUrl);
+                    WriteOptional(w, "imageKey", e.ImageKey);
+                    WriteDate(w, "createdAt", e.CreatedAt);
+                    w.WriteString("status", StatusText(e.LastStatus));
+                    WriteOptional(w, "rawStatus", e.RawStatus);
+                    WriteDate(w, "lastChecked", e.LastChecked);
+                    WriteOptional(w, "videoUrl", e.VideoUrl);
+                    WriteOptional(w, "failureReason", e.FailureReason);
+                    WriteOptional(w, "savedPath", e.SavedPath);
+                    if (e.IsGone) w.WriteBoolean("gone", true);
+                    if (e.IsOutcomeUnknown) w.WriteBoolean("outcomeUnknown", true);
+                    WriteOptional(w, "fingerprint", e.RequestFingerprint);
+                });
+            }
+            return buffer.ToArray();
+        }
+
+        /// <summary>The raw status worth keeping: only one that the status enum does not already say.</summary>
+        public static string? RawStatusToKeep(VideoJobInfo job)
+        {
+            string? raw = job.RawStatus?.Trim();
+            return raw == null || string.Equals(raw, StatusText(job.Status), StringComparison.OrdinalIgnoreCase) ? null : raw;
+        }
+
         /// <summary>Applies one line to the fold; a corrupt or partial line is skipped.</summary>
-        public static void FoldInto(string line, Dictionary<string, JournalEntry> entries, List<JournalEntry> order)
+        public static void FoldInto(string line, JournalFold fold)
         {
             JsonDocument document;
             try
@@ -66,27 +129,32 @@ namespace Veo31.Core.Journal
             {
                 JsonElement root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object) return;
-                string? uuid = Text(root, "uuid");
                 string? kind = Text(root, "event");
-                if (string.IsNullOrEmpty(uuid) || kind == null) return;
+                string? uuid = Text(root, "uuid");
                 DateTimeOffset at = Date(root, "at") ?? DateTimeOffset.MinValue;
-
-                if (!entries.TryGetValue(uuid!, out JournalEntry? entry))
+                string? fingerprint = Text(root, "fingerprint");
+                bool unknownOutcome = kind == "outcomeUnknown" || (kind == "entry" && Bool(root, "outcomeUnknown"));
+                if (unknownOutcome)
                 {
-                    entry = new JournalEntry { Uuid = uuid!, Submitted = at, LastStatus = VideoStatus.Pending };
-                    entries.Add(uuid!, entry);
-                    order.Add(entry);
+                    // No uuid to fold by: each lost answer is its own entry.
+                    JournalEntry lost = fold.GetOrAdd("?" + fingerprint + "@" + Iso(at), () => new JournalEntry { Submitted = at });
+                    lost.IsOutcomeUnknown = true;
+                    lost.RequestFingerprint = fingerprint;
+                    lost.LastStatus = VideoStatus.Unknown;
+                    ReadRequest(root, lost);
+                    lost.FailureReason = Text(root, "reason") ?? Text(root, "failureReason") ?? lost.FailureReason;
+                    return;
                 }
+                if (string.IsNullOrEmpty(uuid) || kind == null) return;
+                JournalEntry entry = fold.GetOrAdd(uuid!, () => new JournalEntry { Uuid = uuid!, Submitted = at, LastStatus = VideoStatus.Pending });
 
                 switch (kind)
                 {
                     case "submitted":
                         entry.Submitted = at;
-                        entry.Prompt = Text(root, "prompt") ?? entry.Prompt;
-                        entry.GenerationType = Text(root, "generationType") ?? entry.GenerationType;
-                        entry.AspectRatio = Text(root, "aspectRatio") ?? entry.AspectRatio;
-                        entry.ImageUrl = Text(root, "imageUrl") ?? entry.ImageUrl;
-                        entry.ImageKey = Text(root, "imageKey") ?? entry.ImageKey;
+                        ReadRequest(root, entry);
+                        entry.RequestFingerprint = fingerprint ?? entry.RequestFingerprint;
+                        entry.CreatedAt = Date(root, "createdAt") ?? entry.CreatedAt;
                         if (entry.LastChecked == null)
                         {
                             string? status = Text(root, "status");
@@ -94,23 +162,68 @@ namespace Veo31.Core.Journal
                         }
                         break;
                     case "status":
-                        entry.LastStatus = VideoJobParser.ParseStatus(Text(root, "status"));
+                        ReadStatus(root, entry);
                         entry.LastChecked = at;
-                        entry.VideoUrl = Text(root, "videoUrl") ?? entry.VideoUrl;
-                        entry.FailureReason = Text(root, "failureReason") ?? entry.FailureReason;
+                        entry.IsGone = false;
                         break;
                     case "saved":
                         entry.SavedPath = Text(root, "savedPath") ?? entry.SavedPath;
+                        break;
+                    case "gone":
+                        entry.IsGone = true;
+                        break;
+                    case "entry":
+                        entry.Submitted = at;
+                        ReadRequest(root, entry);
+                        ReadStatus(root, entry);
+                        entry.CreatedAt = Date(root, "createdAt");
+                        entry.LastChecked = Date(root, "lastChecked");
+                        entry.SavedPath = Text(root, "savedPath");
+                        entry.IsGone = Bool(root, "gone");
+                        entry.RequestFingerprint = fingerprint;
                         break;
                 }
             }
         }
 
+        private static void ReadRequest(JsonElement root, JournalEntry entry)
+        {
+            entry.Prompt = Text(root, "prompt") ?? entry.Prompt;
+            entry.GenerationType = Text(root, "generationType") ?? entry.GenerationType;
+            entry.AspectRatio = Text(root, "aspectRatio") ?? entry.AspectRatio;
+            entry.ImageUrl = Text(root, "imageUrl") ?? entry.ImageUrl;
+            entry.ImageKey = Text(root, "imageKey") ?? entry.ImageKey;
+        }
+
+        private static void ReadStatus(JsonElement root, JournalEntry entry)
+        {
+            string? raw = Text(root, "rawStatus");
+            entry.LastStatus = VideoJobParser.ParseStatus(Text(root, "status"));
+            entry.RawStatus = raw;
+            entry.VideoUrl = Text(root, "videoUrl") ?? entry.VideoUrl;
+            entry.FailureReason = Text(root, "failureReason") ?? entry.FailureReason;
+        }
+
         private static string StatusText(VideoStatus status) => status.ToString().ToLowerInvariant();
 
-        private static byte[] Write(Action<Utf8JsonWriter> body)
+        private static string Iso(DateTimeOffset at) => at.ToString("o", CultureInfo.InvariantCulture);
+
+        private static void Event(Utf8JsonWriter w, string kind, string uuid, DateTimeOffset at)
+        {
+            w.WriteString("event", kind);
+            w.WriteString("uuid", uuid);
+            w.WriteString("at", Iso(at));
+        }
+
+        private static byte[] Line(Action<Utf8JsonWriter> body)
         {
             using var buffer = new MemoryStream();
+            WriteLine(buffer, body);
+            return buffer.ToArray();
+        }
+
+        private static void WriteLine(MemoryStream buffer, Action<Utf8JsonWriter> body)
+        {
             using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 writer.WriteStartObject();
@@ -118,7 +231,6 @@ namespace Veo31.Core.Journal
                 writer.WriteEndObject();
             }
             buffer.WriteByte((byte)'\n');
-            return buffer.ToArray();
         }
 
         private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
@@ -126,8 +238,16 @@ namespace Veo31.Core.Journal
             if (value != null) w.WriteString(name, value);
         }
 
+        private static void WriteDate(Utf8JsonWriter w, string name, DateTimeOffset? value)
+        {
+            if (value.HasValue) w.WriteString(name, Iso(value.Value));
+        }
+
         private static string? Text(JsonElement root, string name)
             => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
+        private static bool Bool(JsonElement root, string name)
+            => root.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.True;
 
         private static DateTimeOffset? Date(JsonElement root, string name)
             => Text(root, name) is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out DateTimeOffset d)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
 using Veo31.Core.Errors;
+using Veo31.Core.Jobs;
 using Veo31.Core.Models;
 
 namespace Veo31.Core.Json
@@ -36,7 +37,6 @@ namespace Veo31.Core.Json
                 if (status.ValueKind != JsonValueKind.String)
                     throw VeoErrors.InvalidResponse("data.status is " + Describe(status) + ", expected a string");
                 job.RawStatus = status.GetString();
-                job.Status = ParseStatus(job.RawStatus);
             }
             else
             {
@@ -51,6 +51,7 @@ namespace Veo31.Core.Json
             job.EstimatedTimeSeconds = ReadOptionalInt(data, "estimatedTime");
             job.CreatedAt = ReadOptionalDate(data, "createdAt");
             job.FailureReason = ReadFailureReason(data);
+            if (job.RawStatus != null) job.Status = JobStatusRules.Classify(job.RawStatus, job.FailureReason != null);
 
             var additional = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty p in data.EnumerateObject())
@@ -62,17 +63,7 @@ namespace Veo31.Core.Json
             return job;
         }
 
-        public static VideoStatus ParseStatus(string? raw)
-        {
-            switch ((raw ?? "").Trim().ToLowerInvariant())
-            {
-                case "pending": return VideoStatus.Pending;
-                case "processing": return VideoStatus.Processing;
-                case "completed": return VideoStatus.Completed;
-                case "failed": return VideoStatus.Failed;
-                default: return VideoStatus.Unknown;
-            }
-        }
+        public static VideoStatus ParseStatus(string? raw) => JobStatusRules.Classify(raw, hasFailureReason: false);
 
         private static string? ReadOptionalText(JsonElement data, string name)
         {

@@ -137,11 +137,7 @@ namespace Veo31.PowerShell.Commands
             return uri!;
         }
 
-        private string ResolveJournalPath()
-        {
-            string path = JournalPath ?? JobJournal.DefaultPath;
-            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-        }
+        private string ResolveJournalPath() => JournalLocation.Resolve(SessionState.Path, JournalPath);
 
         private IWebProxy? CreateProxy()
         {

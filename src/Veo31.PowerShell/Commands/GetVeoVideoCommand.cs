@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using Veo31.Core.Journal;
 using Veo31.PowerShell.Completion;
+using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
 {
@@ -39,7 +40,7 @@ namespace Veo31.PowerShell.Commands
 
         protected override void End()
         {
-            JobJournal journal = ResolvedSession?.Journal ?? new JobJournal(JobJournal.DefaultPath);
+            JobJournal journal = JournalLocation.ForReading(SessionState.Path, ResolvedSession);
             WriteVerbose("Reading the job journal " + journal.Path + ".");
             foreach (JournalEntry entry in journal.ReadAll())
             {

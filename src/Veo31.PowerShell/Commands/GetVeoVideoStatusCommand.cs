@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
+using Veo31.Core.Jobs;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Completion;
 using Veo31.PowerShell.Infrastructure;
@@ -31,8 +32,8 @@ namespace Veo31.PowerShell.Commands
             foreach (string uuid in Uuid)
             {
                 while (_inFlight.Count >= MaxInFlight) WriteOldest();
-                var client = ActiveSession.Client;
-                _inFlight.Enqueue(new StatusRequest(uuid, StartAsync(token => client.GetVideoStatusAsync(uuid, token), StopToken)));
+                JobService jobs = ActiveSession.Jobs;
+                _inFlight.Enqueue(new StatusRequest(uuid, StartAsync(token => jobs.GetStatusAsync(uuid, token), StopToken)));
                 Dispatcher.RunPending();
                 while (_inFlight.Count > 0 && _inFlight.Peek().Task.IsCompleted) WriteOldest();
             }
@@ -46,30 +47,30 @@ namespace Veo31.PowerShell.Commands
         private void WriteOldest()
         {
             StatusRequest request = _inFlight.Dequeue();
-            VideoJobInfo job;
+            JobResult<VideoJobInfo> status;
             try
             {
-                job = Dispatcher.PumpUntilComplete(request.Task, StopToken);
+                status = Dispatcher.PumpUntilComplete(request.Task, StopToken);
             }
             catch (VeoException ex)
             {
                 WriteItemError(ex, request.Uuid, request.Uuid);
                 return;
             }
-            RecordStatusInJournal(job);
-            WriteObject(VeoVideo.FromJob(job));
+            WarnJournalProblem(status.JournalError, request.Uuid);
+            WriteObject(VeoVideo.FromJob(status.Value));
         }
 
         private readonly struct StatusRequest
         {
-            public StatusRequest(string uuid, Task<VideoJobInfo> task)
+            public StatusRequest(string uuid, Task<JobResult<VideoJobInfo>> task)
             {
                 Uuid = uuid;
                 Task = task;
             }
 
             public string Uuid { get; }
-            public Task<VideoJobInfo> Task { get; }
+            public Task<JobResult<VideoJobInfo>> Task { get; }
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using Veo31.Core.Errors;
 using Veo31.Core.Http;
+using Veo31.Core.Jobs;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Infrastructure;
 
@@ -47,7 +48,17 @@ namespace Veo31.PowerShell.Commands
 
             if (!ShouldProcess(DescribeTarget(request), "Generate video (spends credits)")) return;
 
-            if (!TryRunAsync(token => client.GenerateVideoAsync(request, token), request.Prompt, out VideoJobInfo job)) return;
+            JobService jobs = ActiveSession.Jobs;
+            SubmitResult submitted = RunPaid(token => jobs.SubmitAsync(request, token), out bool stopRequested);
+            VideoJobInfo? job = submitted.Job;
+            if (stopRequested) StopAfterTellingHost(StoppedMessage(submitted));
+            if (job == null)
+            {
+                if (submitted.JournalError != null)
+                    WriteWarning("The job journal could not record the unknown outcome of this request: " + submitted.JournalError.Message);
+                WriteItemError(submitted.Failure!, request.Prompt);
+                return;
+            }
 
             VeoVideo video = VeoVideo.FromJob(job);
             video.Prompt ??= request.Prompt;
@@ -56,22 +67,26 @@ namespace Veo31.PowerShell.Commands
             video.ImageUrl = request.ImageUrl;
             video.ImageKey = request.ImageKey;
             video.Submitted = DateTimeOffset.UtcNow;
-            RecordInJournal(job, request, video);
-            WriteObject(video);
-        }
-
-        private void RecordInJournal(VideoJobInfo job, GenerateVideoRequest request, VeoVideo video)
-        {
-            try
-            {
-                ActiveSession.Journal.RecordSubmitted(job, request);
-            }
-            catch (VeoException ex)
+            if (submitted.JournalError != null)
             {
                 // The job is paid for either way: report the journal problem but still hand the video on.
                 WriteError(VeoErrorRecords.Create(VeoErrorRecords.JournalWriteFailed, ErrorCategory.WriteError,
-                    "Video " + video.Uuid + " was accepted but could not be recorded in the job journal: " + ex.Message, video, ex));
+                    "Video " + video.Uuid + " was accepted but could not be recorded in the job journal: " + submitted.JournalError.Message, video, submitted.JournalError));
             }
+            WriteObject(video);
+        }
+
+        /// <summary>What the user must know when they stopped while a paid request was on the wire.</summary>
+        private string StoppedMessage(SubmitResult submitted)
+        {
+            string journal = ActiveSession.JournalPath;
+            if (submitted.Job != null)
+                return "Stopped after the API accepted video " + submitted.Job.Uuid + " (credits spent); it is in the job journal " + journal +
+                       ": Get-VeoVideo -Pending | Wait-VeoVideo picks it up.";
+            if (submitted.Failure?.Kind == VeoErrorKind.GenerationOutcomeUnknown)
+                return "Stopped while a paid request was on the wire and its answer was lost: " + submitted.Failure.Message +
+                       (submitted.JournalError == null ? " It is recorded in the job journal " + journal + " (Get-VeoVideo)." : "");
+            return "Stopped; the generation request was not accepted.";
         }
 
         private static string DescribeTarget(GenerateVideoRequest request)

@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using Veo31.Core.Errors;
 using Veo31.Core.Files;
+using Veo31.Core.Jobs;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Infrastructure;
 
@@ -67,21 +68,14 @@ namespace Veo31.PowerShell.Commands
 
             string activity = "Saving video " + ready.Uuid;
             var progress = new CoalescingProgress<TransferProgress>(Dispatcher, p => WriteProgress(TransferProgressRecords.Create(ProgressActivityId, activity, p)));
-            var client = ActiveSession.Client;
+            JobService jobs = ActiveSession.Jobs;
             string url = ready.VideoUrl!;
             bool overwrite = Force.IsPresent;
-            bool saved = TryRunAsync(token => client.DownloadVideoAsync(url, file, overwrite, progress, token), ready, out DownloadResult result);
+            bool saved = TryRunAsync(token => jobs.SaveAsync(ready.Uuid, url, file, overwrite, progress, token), ready, out JobResult<DownloadResult> outcome);
             WriteProgress(TransferProgressRecords.Completed(ProgressActivityId, activity));
             if (!saved) return;
-
-            try
-            {
-                ActiveSession.Journal.RecordSaved(ready.Uuid, result.Path);
-            }
-            catch (VeoException ex)
-            {
-                WriteWarning("Saving " + ready.Uuid + " could not be recorded in the job journal: " + ex.Message);
-            }
+            DownloadResult result = outcome.Value;
+            WarnJournalProblem(outcome.JournalError, ready.Uuid);
             if (result.Resumes > 0) WriteVerbose("The download of " + ready.Uuid + " was resumed " + result.Resumes.ToString(CultureInfo.InvariantCulture) + " time(s).");
             WriteObject(new FileInfo(result.Path));
         }
@@ -91,23 +85,23 @@ namespace Veo31.PowerShell.Commands
         {
             if (video.Status != VeoVideoStatus.Completed || string.IsNullOrEmpty(video.VideoUrl))
             {
-                var client = ActiveSession.Client;
+                JobService jobs = ActiveSession.Jobs;
                 string uuid = video.Uuid;
-                if (!TryRunAsync(token => client.GetVideoStatusAsync(uuid, token), video, out VideoJobInfo job)) return null;
-                video = VeoVideo.FromJob(job, video);
-                video.Uuid = uuid;
+                if (!TryRunAsync(token => jobs.GetStatusAsync(uuid, token), video, out JobResult<VideoJobInfo> status)) return null;
+                WarnJournalProblem(status.JournalError, uuid);
+                video = VeoVideo.FromJob(status.Value, video);
             }
             if (video.Status == VeoVideoStatus.Completed && !string.IsNullOrEmpty(video.VideoUrl)) return video;
 
             if (video.Status == VeoVideoStatus.Failed)
             {
-                var failure = new VeoException(VeoErrorKind.GenerationFailed,
-                    "Video " + video.Uuid + " cannot be saved: its generation failed (" + (video.FailureReason ?? "no reason given") + ").") { Uuid = video.Uuid };
-                WriteError(VeoErrorRecords.FromCore(failure, video, video.Uuid));
+                WriteError(VeoErrorRecords.FromCore(JobService.GenerationFailed(video.Uuid, video.RawStatus, video.FailureReason), video, video.Uuid));
                 return null;
             }
             WriteError(VeoErrorRecords.Create(VeoErrorRecords.VideoNotCompleted, ErrorCategory.InvalidOperation,
-                "Video " + video.Uuid + " is not completed yet (status " + video.Status + "); pipe it through Wait-VeoVideo first.", video));
+                video.Status == VeoVideoStatus.Completed
+                    ? "Video " + video.Uuid + " was reported completed without a download URL; wait with Wait-VeoVideo, which asks again."
+                    : "Video " + video.Uuid + " is not completed yet (status " + video.StatusText + "); pipe it through Wait-VeoVideo first.", video));
             return null;
         }
 

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
+using Veo31.Core.Jobs;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Infrastructure;
 
@@ -13,29 +14,35 @@ namespace Veo31.PowerShell.Commands
 {
     /// <summary>
     /// Waits for every piped video at once and writes each as soon as it completes. The provider documents no
-    /// webhook, so completion is found by polling each job, no more often than -PollIntervalSec. A failed
-    /// generation is a non-terminating GenerationFailed error with the video as its target.
+    /// webhook, so completion is found by polling; the session's job service plans each poll from what the API said
+    /// (estimatedTime, progress, what other jobs took), no more often than -PollIntervalSec and no less often than
+    /// -MaxPollIntervalSec, and paces every call to what the service accepts. A failed generation is a non-terminating
+    /// GenerationFailed error with the video as its target.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "VeoVideo", DefaultParameterSetName = VideoSet)]
     [OutputType(typeof(VeoVideo))]
     public sealed class WaitVeoVideoCommand : VeoVideoInputCmdlet
     {
         private const int ParentActivityId = 0x5657; // "VW"
-        private const int MaxPollsInFlight = 16;
-        private const int MaxConsecutivePollFailures = 3;
         private static readonly TimeSpan PumpSlice = TimeSpan.FromMilliseconds(250);
 
         private readonly List<WaitedVideo> _videos = new List<WaitedVideo>();
-        private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CancellationTokenSource _pollers = new CancellationTokenSource();
-        private SemaphoreSlim? _pollSlots;
         private CancellationTokenSource? _linked;
+        private WaitOptions? _options;
         private int _finished;
 
-        /// <summary>Seconds between two status requests for one video (the provider asks for 5 to 10).</summary>
+        /// <summary>The fewest seconds between two status requests for one video (the provider asks for 5 to 10).</summary>
         [Parameter]
         [ValidateRange(0.05, 3600.0)]
         public double PollIntervalSec { get; set; } = 5;
+
+        /// <summary>The most seconds between two status requests for one video: the longest a finished video may go
+        /// unnoticed when the API's estimate says it needs longer. Default 60.</summary>
+        [Parameter]
+        [ValidateRange(0.05, 86400.0)]
+        public double MaxPollIntervalSec { get; set; } = WaitOptions.DefaultMaxPollIntervalSeconds;
 
         /// <summary>Seconds to wait in all; 0 waits without limit. Unfinished videos then get a Timeout error each.</summary>
         [Parameter]
@@ -44,8 +51,12 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Begin()
         {
-            _pollSlots = new SemaphoreSlim(MaxPollsInFlight);
             _linked = CancellationTokenSource.CreateLinkedTokenSource(StopToken, _pollers.Token);
+            _options = new WaitOptions
+            {
+                PollInterval = TimeSpan.FromSeconds(PollIntervalSec),
+                MaxPollInterval = TimeSpan.FromSeconds(Math.Max(MaxPollIntervalSec, PollIntervalSec)),
+            };
         }
 
         protected override void Process()
@@ -89,132 +100,77 @@ namespace Veo31.PowerShell.Commands
             if (!_seen.Add(video.Uuid)) return;
             var waited = new WaitedVideo(video, ParentActivityId + 1 + _videos.Count);
             _videos.Add(waited);
-            if (video.Status == VeoVideoStatus.Completed && !string.IsNullOrEmpty(video.VideoUrl))
+            if (video.IsFinished)
             {
-                Finish(waited, video);
+                Finish(waited, video, null);
                 return;
             }
-            if (video.Status == VeoVideoStatus.Failed)
-            {
-                Finish(waited, video);
-                return;
-            }
-            var client = ActiveSession.Client;
-            CancellationToken token = _linked!.Token;
-            TimeSpan firstDelay = FirstPollDelay(video);
-            StartAsync(_ => PollUntilFinishedAsync(waited, client, firstDelay, token), token);
+            JobService jobs = ActiveSession.Jobs;
+            WaitRequest request = video.ToWaitRequest();
+            WaitOptions options = _options!;
+            Task<VideoJobInfo> wait = StartAsync(token => jobs.WaitAsync(request, options, e => Dispatcher.Post(() => OnEvent(waited, e)), token), _linked!.Token);
+            wait.ContinueWith(t => Dispatcher.Post(() => OnEnded(waited, t)), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        /// <summary>
-        /// A status fetched less than one interval ago (New-VeoVideo's answer, a fresh Get-VeoVideoStatus) counts as a
-        /// poll: the first request waits for the rest of the interval, so each job costs ceil(duration/interval) polls.
-        /// </summary>
-        private TimeSpan FirstPollDelay(VeoVideo video)
-        {
-            if (video.Status == VeoVideoStatus.Unknown || !video.LastChecked.HasValue) return TimeSpan.Zero;
-            TimeSpan interval = TimeSpan.FromSeconds(PollIntervalSec);
-            TimeSpan age = DateTimeOffset.UtcNow - video.LastChecked.Value;
-            return age >= TimeSpan.Zero && age < interval ? interval - age : TimeSpan.Zero;
-        }
-
-        /// <summary>Background poller of one video: posts every status (and every final poll failure) to the pipeline thread.</summary>
-        private async Task<bool> PollUntilFinishedAsync(WaitedVideo waited, Veo31.Core.Http.VeoClient client, TimeSpan firstDelay, CancellationToken token)
-        {
-            TimeSpan interval = TimeSpan.FromSeconds(PollIntervalSec);
-            Stopwatch clock = Stopwatch.StartNew();
-            await DelayUntilAsync(clock, firstDelay, token).ConfigureAwait(false);
-            int failures = 0;
-            while (!token.IsCancellationRequested)
-            {
-                TimeSpan nextPoll = clock.Elapsed + interval;
-                await _pollSlots!.WaitAsync(token).ConfigureAwait(false);
-                try
-                {
-                    VideoJobInfo job = await client.GetVideoStatusAsync(waited.Uuid, token).ConfigureAwait(false);
-                    failures = 0;
-                    Dispatcher.Post(() => OnStatus(waited, job));
-                    if (job.Status == VideoStatus.Completed || job.Status == VideoStatus.Failed) return true;
-                }
-                catch (VeoException ex)
-                {
-                    bool giveUp = !IsWorthPollingAgain(ex.Kind) || ++failures >= MaxConsecutivePollFailures;
-                    Dispatcher.Post(() => OnPollFailed(waited, ex, giveUp));
-                    if (giveUp) return false;
-                }
-                catch (ObjectDisposedException)
-                {
-                    Dispatcher.Post(() => ThrowTerminatingError(SessionClosedRecord()));
-                    return false;
-                }
-                catch (Exception ex) when (!(ex is OperationCanceledException))
-                {
-                    Dispatcher.Post(() => OnUnexpectedFailure(waited, ex));
-                    return false;
-                }
-                finally
-                {
-                    _pollSlots.Release();
-                }
-                await DelayUntilAsync(clock, nextPoll, token).ConfigureAwait(false);
-            }
-            return false;
-        }
-
-        // Timers run on a coarse tick and may fire a few milliseconds early; waiting for the Stopwatch keeps every poll at
-        // least one interval after the last, so a job of exactly N intervals is seen finished on poll N, not N + 1.
-        private static async Task DelayUntilAsync(Stopwatch clock, TimeSpan due, CancellationToken token)
-        {
-            TimeSpan left;
-            while ((left = due - clock.Elapsed) > TimeSpan.Zero)
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), token).ConfigureAwait(false);
-        }
-
-        // Core has already retried transient failures; another poll later is still worth it for these.
-        private static bool IsWorthPollingAgain(VeoErrorKind kind)
-            => kind == VeoErrorKind.ServerError || kind == VeoErrorKind.ConnectionFailed || kind == VeoErrorKind.Timeout
-               || kind == VeoErrorKind.RateLimited || kind == VeoErrorKind.InvalidResponse;
-
-        private void OnStatus(WaitedVideo waited, VideoJobInfo job)
+        private void OnEvent(WaitedVideo waited, WaitEvent e)
         {
             if (waited.IsFinished) return;
+            if (e.JournalError != null) WarnJournalProblem(e.JournalError, waited.Uuid);
+            if (e.PollFailure != null)
+                WriteVerbose("Polling " + waited.Uuid + " failed (" + e.PollFailure.Kind + "): " + e.PollFailure.Message + " Trying again.");
+            if (e.Status != null)
+            {
+                waited.Latest = Updated(waited, e.Status);
+                WriteVideoProgress(waited);
+            }
+        }
+
+        private void OnEnded(WaitedVideo waited, Task<VideoJobInfo> wait)
+        {
+            if (waited.IsFinished || wait.IsCanceled) return;
+            Exception? failure = wait.Exception?.GetBaseException();
+            switch (failure)
+            {
+                case null:
+                    Finish(waited, Updated(waited, wait.Result), null);
+                    break;
+                case VeoException veo when veo.Kind == VeoErrorKind.GenerationFailed:
+                    Finish(waited, waited.Latest, veo);
+                    break;
+                case VeoException veo:
+                    MarkFinished(waited);
+                    WriteItemError(veo, waited.Latest, waited.Uuid);
+                    break;
+                case OperationCanceledException _:
+                    break;
+                case ObjectDisposedException _:
+                    ThrowTerminatingError(SessionClosedRecord());
+                    break;
+                default:
+                    MarkFinished(waited);
+                    WriteError(VeoErrorRecords.Unexpected(failure, waited.Latest));
+                    break;
+            }
+        }
+
+        private static VeoVideo Updated(WaitedVideo waited, VideoJobInfo job)
+        {
             VeoVideo video = VeoVideo.FromJob(job, waited.Latest);
             video.Uuid = waited.Uuid;
-            RecordStatusInJournal(job);
-            waited.Latest = video;
-            if (video.IsFinished) Finish(waited, video);
-            else WriteVideoProgress(waited);
+            return video;
         }
 
-        private void OnPollFailed(WaitedVideo waited, VeoException exception, bool giveUp)
-        {
-            if (waited.IsFinished) return;
-            if (!giveUp)
-            {
-                WriteVerbose("Polling " + waited.Uuid + " failed (" + exception.Kind + "): " + exception.Message + " Trying again.");
-                return;
-            }
-            MarkFinished(waited);
-            WriteItemError(exception, waited.Latest, waited.Uuid);
-        }
-
-        private void OnUnexpectedFailure(WaitedVideo waited, Exception exception)
-        {
-            if (waited.IsFinished) return;
-            MarkFinished(waited);
-            WriteError(VeoErrorRecords.Unexpected(exception, waited.Latest));
-        }
-
-        private void Finish(WaitedVideo waited, VeoVideo video)
+        private void Finish(WaitedVideo waited, VeoVideo video, VeoException? failure)
         {
             waited.Latest = video;
             MarkFinished(waited);
-            if (video.Status == VeoVideoStatus.Completed)
+            if (failure == null && video.Status == VeoVideoStatus.Completed)
             {
                 WriteObject(video);
                 return;
             }
-            string reason = string.IsNullOrEmpty(video.FailureReason) ? "the API gave no reason" : video.FailureReason!;
-            var failure = new VeoException(VeoErrorKind.GenerationFailed, "The generation of video " + video.Uuid + " failed: " + reason) { Uuid = video.Uuid };
+            failure ??= JobService.GenerationFailed(video.Uuid, video.RawStatus, video.FailureReason);
             WriteError(VeoErrorRecords.FromCore(failure, video, video.Uuid));
         }
 
@@ -236,7 +192,7 @@ namespace Veo31.PowerShell.Commands
             {
                 if (waited.IsFinished) continue;
                 MarkFinished(waited);
-                string state = waited.Latest.Status + (waited.Latest.Progress.HasValue ? " " + waited.Latest.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
+                string state = waited.Latest.StatusText + (waited.Latest.Progress.HasValue ? " " + waited.Latest.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
                 var timeout = new VeoException(VeoErrorKind.Timeout, string.Format(CultureInfo.InvariantCulture,
                     "Wait-VeoVideo gave up after {0:0.###} s (-TimeoutSec): video {1} is still {2}. Wait again later with Get-VeoVideo -Pending | Wait-VeoVideo.",
                     limit.TotalSeconds, waited.Uuid, state)) { Uuid = waited.Uuid };
@@ -247,7 +203,7 @@ namespace Veo31.PowerShell.Commands
         private void WriteVideoProgress(WaitedVideo waited)
         {
             VeoVideo video = waited.Latest;
-            string status = video.Status + (video.Progress.HasValue ? " " + video.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
+            string status = video.StatusText + (video.Progress.HasValue ? " " + video.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
             if (status == waited.LastProgressText) return;
             waited.LastProgressText = status;
             var record = new ProgressRecord(waited.ActivityId, Activity(waited), status) { ParentActivityId = ParentActivityId };

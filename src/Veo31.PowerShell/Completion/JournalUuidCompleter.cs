@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using Veo31.Core.Journal;
+using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Completion
 {
@@ -20,8 +21,9 @@ namespace Veo31.PowerShell.Completion
             IReadOnlyList<JournalEntry> entries;
             try
             {
-                string path = VeoSessionState.Current?.JournalPath ?? JobJournal.DefaultPath;
-                entries = new JobJournal(path).ReadAll();
+                var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+                if (runspace == null) return Array.Empty<CompletionResult>();
+                entries = JournalLocation.ForReading(runspace.SessionStateProxy.Path, VeoSessionState.Current).ReadAll();
             }
             catch (Exception)
             {
@@ -29,7 +31,7 @@ namespace Veo31.PowerShell.Completion
                 return Array.Empty<CompletionResult>();
             }
             return entries
-                .Where(e => e.Uuid.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Where(e => e.Uuid.Length > 0 && e.Uuid.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 .OrderByDescending(e => e.Submitted)
                 .Take(MaxResults)
                 .Select(e => new CompletionResult(Quote(e.Uuid), e.Uuid, CompletionResultType.ParameterValue, Tooltip(e)))

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Threading;
 using Veo31.Core.Http;
+using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
 
 namespace Veo31.PowerShell
@@ -17,8 +18,7 @@ namespace Veo31.PowerShell
 
         internal VeoSession(VeoClient client, JobJournal journal, int timeoutSec, int maxRetryCount, Uri? proxy)
         {
-            Client = client;
-            Journal = journal;
+            Jobs = new JobService(client, journal);
             BaseUri = client.BaseUri;
             TimeoutSec = timeoutSec;
             MaxRetryCount = maxRetryCount;
@@ -35,8 +35,9 @@ namespace Veo31.PowerShell
         /// <summary>False once Disconnect-Veo (or a newer Connect-Veo) closed it.</summary>
         public bool IsOpen => Volatile.Read(ref _disposed) == 0;
 
-        internal VeoClient Client { get; }
-        internal JobJournal Journal { get; }
+        internal JobService Jobs { get; }
+        internal VeoClient Client => Jobs.Client;
+        internal JobJournal Journal => Jobs.Journal;
 
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
             "Veo session to {0} (connected {1:u}{2})", BaseUri, ConnectedAt.ToUniversalTime(), IsOpen ? "" : ", closed");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
 using Veo31.Core.Models;
 
@@ -38,7 +39,17 @@ namespace Veo31.PowerShell
         /// <summary>Fields the API sent that this release does not know, as raw JSON text.</summary>
         public IDictionary<string, string> AdditionalFields { get; internal set; } = new Dictionary<string, string>();
 
-        public bool IsFinished => Status == VeoVideoStatus.Completed || Status == VeoVideoStatus.Failed;
+        /// <summary>For a request whose answer was lost (Status OutcomeUnknown): the hash of what was sent, to check before sending it again.</summary>
+        public string? RequestFingerprint { get; internal set; }
+
+        /// <summary>Nothing more will happen to it: failed, or completed with somewhere to download it from.</summary>
+        public bool IsFinished => Status == VeoVideoStatus.Failed || (Status == VeoVideoStatus.Completed && !string.IsNullOrEmpty(VideoUrl));
+
+        /// <summary>The status as shown: the API's own word when it is not one of the documented four.</summary>
+        public string StatusText => Status == VeoVideoStatus.Unknown || (Status == VeoVideoStatus.Failed && RawStatus != null
+                                        && !string.Equals(RawStatus, "failed", StringComparison.OrdinalIgnoreCase))
+            ? (string.IsNullOrEmpty(RawStatus) ? Status.ToString() : RawStatus!)
+            : Status.ToString();
 
         public override string ToString() => Uuid;
 
@@ -67,9 +78,34 @@ namespace Veo31.PowerShell
             return video;
         }
 
+        /// <summary>What the job service needs to plan this video's polls.</summary>
+        internal WaitRequest ToWaitRequest()
+        {
+            var request = new WaitRequest(Uuid) { Submitted = Submitted ?? CreatedAt };
+            if (Status != VeoVideoStatus.Unknown || RawStatus != null)
+            {
+                request.LastKnown = new VideoJobInfo
+                {
+                    Uuid = Uuid,
+                    Status = ToCoreStatus(Status),
+                    RawStatus = RawStatus,
+                    VideoUrl = VideoUrl,
+                    Progress = Progress,
+                    EstimatedTimeSeconds = EstimatedTime,
+                    FailureReason = FailureReason,
+                    CreatedAt = CreatedAt,
+                };
+                request.LastChecked = LastChecked;
+            }
+            return request;
+        }
+
         internal static VeoVideo FromJournal(JournalEntry entry) => new VeoVideo(entry.Uuid)
         {
-            Status = ToStatus(entry.LastStatus),
+            Status = entry.IsOutcomeUnknown ? VeoVideoStatus.OutcomeUnknown : entry.IsGone ? VeoVideoStatus.Gone : ToStatus(entry.LastStatus),
+            RawStatus = entry.RawStatus,
+            CreatedAt = entry.CreatedAt,
+            RequestFingerprint = entry.RequestFingerprint,
             GenerationType = entry.GenerationType,
             Prompt = entry.Prompt,
             AspectRatio = entry.AspectRatio,
@@ -91,6 +127,15 @@ namespace Veo31.PowerShell
                 foreach (KeyValuePair<string, string> field in fields) copy[field.Key] = field.Value;
             return copy;
         }
+
+        private static VideoStatus ToCoreStatus(VeoVideoStatus status) => status switch
+        {
+            VeoVideoStatus.Pending => VideoStatus.Pending,
+            VeoVideoStatus.Processing => VideoStatus.Processing,
+            VeoVideoStatus.Completed => VideoStatus.Completed,
+            VeoVideoStatus.Failed => VideoStatus.Failed,
+            _ => VideoStatus.Unknown,
+        };
 
         internal static VeoVideoStatus ToStatus(VideoStatus status) => status switch
         {

@@ -1,6 +1,10 @@
 namespace Veo31.PowerShell
 {
-    /// <summary>Status of a generation. Unknown is a status value the API added after this release.</summary>
+    /// <summary>
+    /// Status of a generation. Unknown is a status value the API added after this release (RawStatus has its text).
+    /// OutcomeUnknown and Gone come only from the local journal: a paid request whose answer was lost, and a job the API
+    /// answered it does not know.
+    /// </summary>
     public enum VeoVideoStatus
     {
         Unknown = 0,
@@ -8,5 +12,7 @@ namespace Veo31.PowerShell
         Processing,
         Completed,
         Failed,
+        OutcomeUnknown,
+        Gone,
     }
 }

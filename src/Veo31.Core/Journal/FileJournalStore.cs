@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Threading;
+using Veo31.Core.Download;
+using Veo31.Core.Errors;
+
+namespace Veo31.Core.Journal
+{
+    /// <summary>The journal in a local file, locked across processes with a lock file beside it.</summary>
+    internal sealed class FileJournalStore : IJournalStore
+    {
+        // One monitor per journal file for the whole process, so threads queue here instead of spinning on the lock file.
+        private static readonly ConcurrentDictionary<string, object> Monitors =
+            new ConcurrentDictionary<string, object>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+        private readonly object _monitor;
+
+        public FileJournalStore(string fullPath)
+        {
+            Location = fullPath;
+            _monitor = Monitors.GetOrAdd(fullPath, _ => new object());
+        }
+
+        public string Location { get; }
+
+        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        public JournalRead ReadFrom(long offset, int headBytes)
+        {
+            try
+            {
+                using var stream = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                long length = stream.Length;
+                byte[] head = ReadExactly(stream, 0, (int)Math.Min(headBytes, length));
+                byte[] tail = offset >= length ? Array.Empty<byte>() : ReadExactly(stream, offset, checked((int)(length - offset)));
+                return new JournalRead(head, tail, length);
+            }
+            catch (FileNotFoundException) { return Empty; }
+            catch (DirectoryNotFoundException) { return Empty; }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw Failure("read", ex);
+            }
+        }
+
+        public IDisposable Lock()
+        {
+            Monitor.Enter(_monitor);
+            try
+            {
+                string? directory = Path.GetDirectoryName(Location);
+                if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+                return new Held(_monitor, AcquireProcessLock());
+            }
+            catch (Exception ex)
+            {
+                Monitor.Exit(_monitor);
+                if (ex is IOException || ex is UnauthorizedAccessException) throw Failure("locked", ex);
+                throw;
+            }
+        }
+
+        public long Append(byte[] record, bool durable)
+        {
+            try
+            {
+                using var stream = new FileStream(Location, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                // A writer that died mid-line left no newline: start on a fresh line so this record stays readable.
+                if (stream.Length > 0)
+                {
+                    stream.Seek(-1, SeekOrigin.End);
+                    if (stream.ReadByte() != '\n') stream.WriteByte((byte)'\n');
+                }
+                stream.Seek(0, SeekOrigin.End);
+                stream.Write(record, 0, record.Length);
+                stream.Flush(durable);
+                return stream.Length;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw Failure("written", ex);
+            }
+        }
+
+        public void Replace(byte[] contents)
+        {
+            string temporary = Location + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".compact";
+            try
+            {
+                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(contents, 0, contents.Length);
+                    stream.Flush(true);
+                }
+                AtomicFileMove.Move(temporary, Location, overwrite: true);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw Failure("compacted", ex);
+            }
+        }
+
+        private static readonly JournalRead Empty = new JournalRead(Array.Empty<byte>(), Array.Empty<byte>(), 0);
+
+        private static byte[] ReadExactly(FileStream stream, long offset, int count)
+        {
+            var buffer = new byte[count];
+            stream.Seek(offset, SeekOrigin.Begin);
+            int read = 0;
+            while (read < count)
+            {
+                int n = stream.Read(buffer, read, count - read);
+                if (n == 0) break;
+                read += n;
+            }
+            if (read == count) return buffer;
+            Array.Resize(ref buffer, read);
+            return buffer;
+        }
+
+        private VeoException Failure(string what, Exception ex)
+            => new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Location + "' cannot be " + what + ": " + ex.Message, ex);
+
+        private FileStream AcquireProcessLock()
+        {
+            string lockPath = Location + ".lock";
+            DateTime deadline = DateTime.UtcNow + LockTimeout;
+            int delayMs = 2;
+            var random = new Random();
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(delayMs + random.Next(delayMs));
+                    delayMs = Math.Min(delayMs * 2, 50);
+                }
+            }
+        }
+
+        private sealed class Held : IDisposable
+        {
+            private object? _monitor;
+            private readonly FileStream _lockFile;
+
+            public Held(object monitor, FileStream lockFile)
+            {
+                _monitor = monitor;
+                _lockFile = lockFile;
+            }
+
+            public void Dispose()
+            {
+                object? monitor = Interlocked.Exchange(ref _monitor, null);
+                if (monitor == null) return;
+                _lockFile.Dispose();
+                Monitor.Exit(monitor);
+            }
+        }
+    }
+}
