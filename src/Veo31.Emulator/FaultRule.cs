@@ -108,8 +108,8 @@ public sealed class FaultRule
 
     /// <summary>
     /// Parses <c>endpoint:kind:rate[:count[:value]]</c> rules separated by <c>;</c>. The optional value is
-    /// the URL of <c>badVideoUrl</c>/<c>redirect</c> (it may contain colons) or the uuid of <c>otherUuid</c>, the milliseconds of <c>delay</c>
-    /// and the seconds of <c>rateLimit</c>; an empty count means unlimited.
+    /// the URL of <c>badVideoUrl</c>/<c>redirect</c> (it may contain colons), the uuid of <c>otherUuid</c>,
+    /// the milliseconds of <c>delay</c> and the seconds of <c>rateLimit</c>; an empty count means unlimited.
     /// </summary>
     public static IEnumerable<FaultRule> ParseList(string text)
     {

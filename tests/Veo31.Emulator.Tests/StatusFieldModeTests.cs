@@ -48,7 +48,7 @@ public class StatusFieldModeTests
     public async Task Missing_estimated_time_leaves_progress_and_can_be_switched_at_run_time()
     {
         await using var emu = await TestEmulator.StartAsync(o => o.EstimatedTime = "missing");
-        var uuid = await emu.NewJobAsync("[seconds=2]");
+        var uuid = await emu.NewJobAsync("[seconds=30]");
         var seen = await PollAsync(emu, uuid, 3);
         Assert.All(seen, d => Assert.False(d.TryGetProperty("estimatedTime", out _)));
         Assert.All(seen, d => Assert.Equal(JsonValueKind.Number, d.GetProperty("progress").ValueKind));
@@ -64,7 +64,7 @@ public class StatusFieldModeTests
     public async Task Missing_progress_drops_the_field_in_every_status_answer_and_keeps_the_estimate()
     {
         await using var emu = await TestEmulator.StartAsync(o => o.Progress = "missing");
-        var uuid = await emu.NewJobAsync("[seconds=0.4]");
+        var uuid = await emu.NewJobAsync("[seconds=1.5]");
         var running = (await emu.StatusAsync(uuid)).Data;
         Assert.False(running.TryGetProperty("progress", out _));
         Assert.Equal(JsonValueKind.Number, running.GetProperty("estimatedTime").ValueKind);
