@@ -36,7 +36,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
     public async Task HandleAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)
     {
         state.Stats.CountRequest(endpoint);
-        var fault = state.Faults.Pick(endpoint, kind => kind != FaultKinds.BadVideoUrl);
+        var fault = state.Faults.Pick(endpoint, kind => !FaultKinds.StatusAnswerKinds.Contains(kind));
         var outcome = await faults.ApplyAsync(context, fault, endpoint, endpointTruncates: false);
         if (outcome == FaultOutcome.Answered) return;
         if (outcome == FaultOutcome.HandleThenDrop)
@@ -58,8 +58,9 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             await ApiResponses.WriteErrorAsync(context, ApiError.AuthenticationFailed(), config.ErrorsHttp200);
             return;
         }
-        if (!state.Keys.TryPassRateLimit(key, config.RateLimit))
+        if (!state.Keys.TryPassRateLimit(key, endpoint, config.RateLimit, config.RateLimitFor(endpoint)))
         {
+            state.Stats.CountRateLimited(endpoint);
             await ApiResponses.WriteErrorAsync(context, ApiError.RateLimited(config.RetryAfter), config.ErrorsHttp200);
             return;
         }
@@ -160,21 +161,30 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             await ErrorAsync(context, ApiError.UnknownUuid(uuid));
             return;
         }
+        var config = state.Config;
         var jobState = job.StateAt(System.Diagnostics.Stopwatch.GetTimestamp());
-        string? videoUrl = null;
-        if (jobState.Status == JobStatus.Completed)
+        var videoUrl = jobState.Status == JobStatus.Completed && !job.TryOmitUrl() ? state.VideoUrlOf(job) : null;
+        var shownUuid = job.Uuid;
+        // One fault per request: the URL kinds are only candidates when there is a URL to change.
+        var fault = state.Faults.Pick(EmulatorEndpoints.VideoStatus,
+            kind => FaultKinds.StatusAnswerKinds.Contains(kind) && (videoUrl is not null || !FaultKinds.VideoUrlKinds.Contains(kind)));
+        switch (fault?.Kind)
         {
-            var badUrl = state.Faults.Pick(EmulatorEndpoints.VideoStatus, kind => kind == FaultKinds.BadVideoUrl);
-            videoUrl = badUrl is null ? state.VideoUrlOf(job) : badUrl.Value ?? "file:///etc/passwd";
+            case FaultKinds.BadVideoUrl: videoUrl = fault.Value ?? "file:///etc/passwd"; break;
+            case FaultKinds.NoVideoUrl: videoUrl = null; break;
+            case FaultKinds.OtherUuid: shownUuid = fault.Value ?? Guid.NewGuid().ToString("D"); break;
+            case FaultKinds.UpperCaseUuid: shownUuid = job.Uuid.ToUpperInvariant(); break;
         }
+        var estimatedTime = state.EstimatedTimes.Report(config.EstimatedTime, jobState.RemainingSeconds);
+        var failure = jobState.HasEnded ? job.Failure : null;
         await ApiResponses.WriteSuccessAsync(context, "Success", w =>
         {
             w.WriteStartObject();
-            WriteJobFields(w, job, jobState.Status);
-            w.WriteNumber("progress", jobState.Progress);
-            if (jobState.EstimatedTime is { } eta) w.WriteNumber("estimatedTime", eta);
+            WriteJobFields(w, job, jobState.Status, shownUuid);
+            if (config.Progress != ProgressModes.Missing) w.WriteNumber("progress", jobState.Progress);
+            if (estimatedTime is { } eta) w.WriteNumber("estimatedTime", eta);
             if (videoUrl is not null) w.WriteString("videoUrl", videoUrl);
-            if (jobState.Status == JobStatus.Failed) w.WriteString(job.FailField!, Job.FailureReason);
+            if (failure is { } f) w.WriteString(f.Field, f.Text);
             w.WriteEndObject();
         });
     }
@@ -284,9 +294,9 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
     }
 
     /// <summary>The fields a job's data carries in both the generate answer and the status answer.</summary>
-    private static void WriteJobFields(Utf8JsonWriter w, Job job, string status)
+    private static void WriteJobFields(Utf8JsonWriter w, Job job, string status, string? shownUuid = null)
     {
-        w.WriteString("uuid", job.Uuid);
+        w.WriteString("uuid", shownUuid ?? job.Uuid);
         w.WriteString("status", status);
         w.WriteString("generationType", job.GenerationType);
         w.WriteString("prompt", job.Prompt);

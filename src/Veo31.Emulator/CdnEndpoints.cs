@@ -31,7 +31,7 @@ internal sealed class CdnEndpoints(EmulatorState state, FaultResponder faults)
         }
 
         state.Stats.CountRequest(endpoint);
-        var fault = state.Faults.Pick(endpoint, kind => kind != FaultKinds.BadVideoUrl);
+        var fault = state.Faults.Pick(endpoint, kind => !FaultKinds.StatusAnswerKinds.Contains(kind));
         var outcome = await faults.ApplyAsync(context, fault, endpoint, endpointTruncates: true);
         if (outcome == FaultOutcome.Answered) return;
         var truncate = outcome == FaultOutcome.TruncateBody;

@@ -11,8 +11,19 @@ public sealed class EmulatorOptions
     public IList<string> Keys { get; set; } = new List<string> { "veo-emulator-key" };
     public long Credits { get; set; } = 1000;
     public double JobSeconds { get; set; } = 3;
+    /// <summary>Requests per second per key over all endpoints together; 0 = none.</summary>
     public int RateLimit { get; set; }
+    /// <summary>Status requests per second per key, in a window of their own; 0 = none.</summary>
+    public int RateLimitStatus { get; set; }
+    /// <summary>Generate requests per second per key, in a window of their own; 0 = none.</summary>
+    public int RateLimitGenerate { get; set; }
+    /// <summary>Upload requests per second per key, in a window of their own; 0 = none.</summary>
+    public int RateLimitUpload { get; set; }
     public int RetryAfter { get; set; } = 1;
+    /// <summary>One of <see cref="EstimatedTimeModes"/>.</summary>
+    public string EstimatedTime { get; set; } = EstimatedTimeModes.Exact;
+    /// <summary>One of <see cref="ProgressModes"/>.</summary>
+    public string Progress { get; set; } = ProgressModes.Exact;
     public long MaxUploadBytes { get; set; } = 52_428_800;
     public int MaxPromptLength { get; set; } = 2000;
     public long VideoBytes { get; set; }
@@ -75,7 +86,12 @@ public sealed class EmulatorOptions
             case "credits": Credits = ParseLong(name, value); break;
             case "job-seconds": JobSeconds = ParseDouble(name, value); break;
             case "rate-limit": RateLimit = (int)ParseLong(name, value); break;
+            case "rate-limit-status": RateLimitStatus = (int)ParseLong(name, value); break;
+            case "rate-limit-generate": RateLimitGenerate = (int)ParseLong(name, value); break;
+            case "rate-limit-upload": RateLimitUpload = (int)ParseLong(name, value); break;
             case "retry-after": RetryAfter = (int)ParseLong(name, value); break;
+            case "estimated-time": EstimatedTime = value; break;
+            case "progress": Progress = value; break;
             case "max-upload-bytes": MaxUploadBytes = ParseLong(name, value); break;
             case "max-prompt-length": MaxPromptLength = (int)ParseLong(name, value); break;
             case "video-bytes": VideoBytes = ParseLong(name, value); break;
@@ -97,6 +113,10 @@ public sealed class EmulatorOptions
         if (Credits < 0) throw new ArgumentException("--credits must not be negative.");
         if (!(JobSeconds >= 0) || double.IsInfinity(JobSeconds)) throw new ArgumentException("--job-seconds must be a non-negative number.");
         if (RateLimit < 0) throw new ArgumentException("--rate-limit must not be negative.");
+        if (RateLimitStatus < 0 || RateLimitGenerate < 0 || RateLimitUpload < 0)
+            throw new ArgumentException("--rate-limit-status, --rate-limit-generate and --rate-limit-upload must not be negative.");
+        EmulatorConfig.ValidateMode(EstimatedTime, EstimatedTimeModes.All, "--estimated-time");
+        EmulatorConfig.ValidateMode(Progress, ProgressModes.All, "--progress");
         if (RetryAfter < 0) throw new ArgumentException("--retry-after must not be negative.");
         if (MaxUploadBytes < 0) throw new ArgumentException("--max-upload-bytes must not be negative.");
         if (MaxPromptLength < 1) throw new ArgumentException("--max-prompt-length must be at least 1.");

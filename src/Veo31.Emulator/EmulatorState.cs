@@ -15,6 +15,7 @@ internal sealed class EmulatorState : IDisposable
         _config = EmulatorConfig.From(options);
         Keys = new KeyStore(options.Keys, options.Credits);
         Faults = new FaultSet(options.Seed, options.Faults);
+        EstimatedTimes = new EstimatedTimeReporter(options.Seed);
     }
 
     // Relaxed escaping keeps messages readable (an apostrophe stays ' rather than \u0027).
@@ -30,6 +31,7 @@ internal sealed class EmulatorState : IDisposable
     public UploadStore Uploads { get; } = new();
     public Mp4Video Video { get; } = new();
     public FaultSet Faults { get; }
+    public EstimatedTimeReporter EstimatedTimes { get; }
     public StatsCollector Stats { get; } = new();
 
     /// <summary>Origins without a trailing slash, e.g. <c>http://127.0.0.1:41235</c>; set once both are listening.</summary>

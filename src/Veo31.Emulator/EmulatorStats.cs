@@ -5,6 +5,11 @@ public sealed class EmulatorStats
 {
     /// <summary>Requests per endpoint name (<see cref="EmulatorEndpoints"/>), faulted ones included.</summary>
     public IReadOnlyDictionary<string, long> Requests { get; init; } = new Dictionary<string, long>();
+    /// <summary>
+    /// Of those, the ones answered with code 1003 per endpoint name: by a rate-limit window (<c>--rate-limit*</c>)
+    /// or by a <c>rateLimit</c> fault.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> RateLimited { get; init; } = new Dictionary<string, long>();
     public long CreditsCharged { get; init; }
     public long Generations { get; init; }
     /// <summary>Generations charged for a request identical to one already charged.</summary>

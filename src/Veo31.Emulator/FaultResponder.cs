@@ -36,6 +36,7 @@ internal sealed class FaultResponder(EmulatorState state)
                 await ApiResponses.WriteEnvelopeAsync(context, 200, 5000, "Server error", null);
                 return FaultOutcome.Answered;
             case FaultKinds.RateLimit:
+                state.Stats.CountRateLimited(endpoint);
                 response.Headers.RetryAfter = fault.RetryAfter.ToString(CultureInfo.InvariantCulture);
                 await ApiResponses.WriteEnvelopeAsync(context, 429, 1003, "Rate limit exceeded", null);
                 return FaultOutcome.Answered;
@@ -97,7 +98,7 @@ internal sealed class FaultResponder(EmulatorState state)
                 await WriteTruncatedAsync(context, CannedBodies.Success(endpoint, context, state));
                 return FaultOutcome.Answered;
             default:
-                // badVideoUrl is applied by the status endpoint itself.
+                // The status-answer kinds (badVideoUrl, noVideoUrl, otherUuid, upperCaseUuid) are applied by the status endpoint itself.
                 return FaultOutcome.HandleNormally;
         }
     }

@@ -23,12 +23,25 @@ public static class FaultKinds
     public const string BadVideoUrl = "badVideoUrl";
     public const string Redirect = "redirect";
     public const string Truncate = "truncate";
+    /// <summary>A completed status answer without its <c>videoUrl</c>.</summary>
+    public const string NoVideoUrl = "noVideoUrl";
+    /// <summary>A status answer naming another uuid (<c>value</c>, or a new made-up one each time).</summary>
+    public const string OtherUuid = "otherUuid";
+    /// <summary>A status answer naming the asked uuid in upper case.</summary>
+    public const string UpperCaseUuid = "upperCaseUuid";
 
     public static readonly IReadOnlyList<string> All =
     [
         Error5000, Error5000Http200, RateLimit, Html502, Empty503, Drop, DropAfter, Delay, MalformedJson,
         TruncatedJson, WrongTypes, MissingData, HugeBody, SlowBody, BadVideoUrl, Redirect, Truncate,
+        NoVideoUrl, OtherUuid, UpperCaseUuid,
     ];
+
+    /// <summary>The kinds the status endpoint applies to its own answer (so only <c>video-status</c> or <c>*</c> rules).</summary>
+    public static readonly IReadOnlyList<string> StatusAnswerKinds = [BadVideoUrl, NoVideoUrl, OtherUuid, UpperCaseUuid];
+
+    /// <summary>Of <see cref="StatusAnswerKinds"/>, those that only hit an answer carrying a <c>videoUrl</c>.</summary>
+    public static readonly IReadOnlyList<string> VideoUrlKinds = [BadVideoUrl, NoVideoUrl];
 }
 
 /// <summary>The endpoint names used by fault rules and request stats.</summary>
@@ -57,7 +70,7 @@ public sealed class FaultRule
     public int? Count { get; set; }
     public int DelayMs { get; set; }
     public int RetryAfter { get; set; } = 1;
-    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>.</summary>
+    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>; the uuid of <c>otherUuid</c>.</summary>
     public string? Value { get; set; }
 
     /// <summary>Requests this rule has hit so far (read-only on the wire).</summary>
@@ -85,6 +98,8 @@ public sealed class FaultRule
             throw new ArgumentException($"Unknown fault endpoint '{Endpoint}'; expected one of {string.Join(", ", EmulatorEndpoints.All)} or *.");
         if (!FaultKinds.All.Contains(Kind))
             throw new ArgumentException($"Unknown fault kind '{Kind}'; expected one of {string.Join(", ", FaultKinds.All)}.");
+        if (FaultKinds.StatusAnswerKinds.Contains(Kind) && Endpoint != EmulatorEndpoints.Any && Endpoint != EmulatorEndpoints.VideoStatus)
+            throw new ArgumentException($"Fault kind '{Kind}' changes status answers; its endpoint must be {EmulatorEndpoints.VideoStatus} or *.");
         if (!(Rate >= 0 && Rate <= 1)) throw new ArgumentException($"Fault rate must be between 0 and 1 (got {Rate}).");
         if (Count is < 0) throw new ArgumentException("Fault count must not be negative.");
         if (DelayMs < 0) throw new ArgumentException("Fault delayMs must not be negative.");
@@ -93,8 +108,8 @@ public sealed class FaultRule
 
     /// <summary>
     /// Parses <c>endpoint:kind:rate[:count[:value]]</c> rules separated by <c>;</c>. The optional value is
-    /// the URL of <c>badVideoUrl</c>/<c>redirect</c> (it may contain colons), the milliseconds of <c>delay</c>
-    /// and the seconds of <c>rateLimit</c>; an empty count means unlimited.
+    /// the URL of <c>badVideoUrl</c>/<c>redirect</c> (it may contain colons), the uuid of <c>otherUuid</c>,
+    /// the milliseconds of <c>delay</c> and the seconds of <c>rateLimit</c>; an empty count means unlimited.
     /// </summary>
     public static IEnumerable<FaultRule> ParseList(string text)
     {

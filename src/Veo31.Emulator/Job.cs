@@ -2,11 +2,16 @@ using System.Diagnostics;
 
 namespace Veo31.Emulator;
 
-/// <summary>One generation request; immutable, its state is a function of the time elapsed since creation.</summary>
+/// <summary>
+/// One generation request. Its state is a function of the time elapsed since creation; the only thing that
+/// changes is how many of its <c>[nourl=N]</c> URL omissions have been used.
+/// </summary>
 internal sealed class Job
 {
     public const double PendingShare = 0.2;
     public const string FailureReason = "Video generation failed: the prompt asked for it with a [fail] marker.";
+
+    private long _urlOmissionsUsed;
 
     public required string Uuid { get; init; }
     public required string ApiKey { get; init; }
@@ -19,23 +24,42 @@ internal sealed class Job
     public required string CreatedAt { get; init; }
     public required long StartTimestamp { get; init; }
     public required double DurationSeconds { get; init; }
-    /// <summary>Where the failure reason goes when the job is made to fail; null = the job succeeds.</summary>
+    /// <summary>Where the failure reason goes when the job is made to fail (<c>[fail]</c>); null = the job succeeds.</summary>
     public string? FailField { get; init; }
+    /// <summary>The raw status reported at the end instead of completed/failed (<c>[status=word]</c>).</summary>
+    public string? EndStatus { get; init; }
+    /// <summary>The reason text of <c>[status=word:reason]</c>.</summary>
+    public string? EndReason { get; init; }
+    /// <summary>The raw status reported while running instead of pending/processing (<c>[midstatus=word]</c>).</summary>
+    public string? MidStatus { get; init; }
+    /// <summary>How many completed status answers omit the URL (<c>[nourl=N]</c>).</summary>
+    public long UrlOmissions { get; init; }
+
+    private string FinalStatus => EndStatus ?? (FailField is null ? JobStatus.Completed : JobStatus.Failed);
+
+    /// <summary>
+    /// The field and text of the reason an ended job carries: with <c>[fail]</c> (the field it names, the standard
+    /// text) and with <c>[status=word:reason]</c> (that text, in failReason unless <c>[fail:field]</c> names another).
+    /// </summary>
+    public (string Field, string Text)? Failure =>
+        FailField is null && EndReason is null ? null : (FailField ?? PromptMarkers.DefaultFailField, EndReason ?? FailureReason);
 
     public JobState StateAt(long timestamp)
     {
         var elapsed = Stopwatch.GetElapsedTime(StartTimestamp, timestamp).TotalSeconds;
         var duration = DurationSeconds;
-        if (elapsed >= duration)
-            return FailField is null ? new JobState(JobStatus.Completed, 100, null) : new JobState(JobStatus.Failed, 100, null);
+        if (elapsed >= duration) return new JobState(FinalStatus, 100, null);
 
-        var remaining = (int)Math.Ceiling(duration - elapsed);
-        if (elapsed < duration * PendingShare) return new JobState(JobStatus.Pending, 0, remaining);
+        var remaining = duration - elapsed;
+        if (elapsed < duration * PendingShare) return new JobState(MidStatus ?? JobStatus.Pending, 0, remaining);
 
         var processingShare = (elapsed - duration * PendingShare) / (duration * (1 - PendingShare));
         var progress = Math.Clamp((int)Math.Floor(processingShare * 100), 1, 99);
-        return new JobState(JobStatus.Processing, progress, remaining);
+        return new JobState(MidStatus ?? JobStatus.Processing, progress, remaining);
     }
+
+    /// <summary>Uses up one of the <c>[nourl=N]</c> omissions; false once they are all used (or there are none).</summary>
+    public bool TryOmitUrl() => UrlOmissions > 0 && Interlocked.Increment(ref _urlOmissionsUsed) <= UrlOmissions;
 }
 
 internal static class JobStatus
@@ -46,4 +70,8 @@ internal static class JobStatus
     public const string Failed = "failed";
 }
 
-internal readonly record struct JobState(string Status, int Progress, int? EstimatedTime);
+/// <summary>A job's status at one moment; <see cref="RemainingSeconds"/> is null once it has ended.</summary>
+internal readonly record struct JobState(string Status, int Progress, double? RemainingSeconds)
+{
+    public bool HasEnded => RemainingSeconds is null;
+}

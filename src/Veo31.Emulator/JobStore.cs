@@ -27,6 +27,10 @@ internal sealed class JobStore
             StartTimestamp = Stopwatch.GetTimestamp(),
             DurationSeconds = markers.Seconds ?? defaultSeconds,
             FailField = markers.FailField,
+            EndStatus = markers.EndStatus,
+            EndReason = markers.EndReason,
+            MidStatus = markers.MidStatus,
+            UrlOmissions = markers.UrlOmissions,
         };
         _jobs[job.Uuid] = job;
         return job;

@@ -43,28 +43,47 @@ internal sealed class KeyStore
         }
     }
 
-    /// <summary>Counts a request in the key's fixed one-second window; false when it goes over <paramref name="limit"/>.</summary>
-    public bool TryPassRateLimit(string key, int limit)
+    /// <summary>
+    /// Counts a request in the key's all-endpoints window and in its window for <paramref name="endpoint"/> (fixed
+    /// one-second windows); false when either goes over its limit (0 = no limit).
+    /// </summary>
+    public bool TryPassRateLimit(string key, string endpoint, int allEndpointsLimit, int endpointLimit)
     {
-        if (limit <= 0) return true;
+        if (allEndpointsLimit <= 0 && endpointLimit <= 0) return true;
         var account = _accounts[key];
         var second = Stopwatch.GetTimestamp() / Stopwatch.Frequency;
         lock (account)
         {
-            if (account.WindowSecond != second)
-            {
-                account.WindowSecond = second;
-                account.WindowCount = 0;
-            }
-            account.WindowCount++;
-            return account.WindowCount <= limit;
+            var passAll = account.AllEndpoints.Count(second, allEndpointsLimit);
+            if (!account.PerEndpoint.TryGetValue(endpoint, out var window)) account.PerEndpoint[endpoint] = window = new RateWindow();
+            var passEndpoint = window.Count(second, endpointLimit);
+            return passAll && passEndpoint;
         }
     }
 
     private sealed class KeyAccount
     {
         public long Credits;
-        public long WindowSecond = -1;
-        public int WindowCount;
+        public readonly RateWindow AllEndpoints = new();
+        public readonly Dictionary<string, RateWindow> PerEndpoint = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>A fixed one-second window; every request counts, passed or not.</summary>
+    private sealed class RateWindow
+    {
+        private long _second = -1;
+        private int _count;
+
+        /// <summary>Counts one request in <paramref name="second"/>; true while the count is within <paramref name="limit"/> (or no limit).</summary>
+        public bool Count(long second, int limit)
+        {
+            if (_second != second)
+            {
+                _second = second;
+                _count = 0;
+            }
+            _count++;
+            return limit <= 0 || _count <= limit;
+        }
     }
 }

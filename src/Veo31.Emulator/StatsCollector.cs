@@ -6,6 +6,7 @@ namespace Veo31.Emulator;
 internal sealed class StatsCollector
 {
     private readonly ConcurrentDictionary<string, long> _requests = new();
+    private readonly ConcurrentDictionary<string, long> _rateLimited = new();
     private readonly ConcurrentDictionary<string, byte> _chargedFingerprints = new();
     private ConcurrentQueue<string> _cdnAuthorizationHeaders = new();
     private ConcurrentQueue<EmulatorProxyRequest> _proxyRequests = new();
@@ -17,10 +18,17 @@ internal sealed class StatsCollector
 
     public StatsCollector()
     {
-        foreach (var endpoint in EmulatorEndpoints.All) _requests[endpoint] = 0;
+        foreach (var endpoint in EmulatorEndpoints.All)
+        {
+            _requests[endpoint] = 0;
+            _rateLimited[endpoint] = 0;
+        }
     }
 
     public void CountRequest(string endpoint) => _requests.AddOrUpdate(endpoint, 1, static (_, n) => n + 1);
+
+    /// <summary>Counts a 1003 answer (a rate-limit window or a rateLimit fault) on <paramref name="endpoint"/>.</summary>
+    public void CountRateLimited(string endpoint) => _rateLimited.AddOrUpdate(endpoint, 1, static (_, n) => n + 1);
 
     public void RecordCharge(long credits, string requestFingerprint)
     {
@@ -47,6 +55,7 @@ internal sealed class StatsCollector
     public void Reset()
     {
         foreach (var endpoint in _requests.Keys) _requests[endpoint] = 0;
+        foreach (var endpoint in _rateLimited.Keys) _rateLimited[endpoint] = 0;
         _chargedFingerprints.Clear();
         Interlocked.Exchange(ref _cdnAuthorizationHeaders, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
@@ -59,6 +68,7 @@ internal sealed class StatsCollector
     public EmulatorStats Snapshot() => new()
     {
         Requests = new SortedDictionary<string, long>(_requests, StringComparer.Ordinal),
+        RateLimited = new SortedDictionary<string, long>(_rateLimited, StringComparer.Ordinal),
         CreditsCharged = Interlocked.Read(ref _creditsCharged),
         Generations = Interlocked.Read(ref _generations),
         DuplicateCharges = Interlocked.Read(ref _duplicateCharges),

@@ -237,6 +237,93 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task OtherUuid_answers_a_valid_status_for_a_made_up_uuid()
+    {
+        var (emu, uuid) = await StartWithJobAsync();
+        await using var owned = emu;
+        emu.Server.AddFault(new FaultRule { Endpoint = "video-status", Kind = FaultKinds.OtherUuid, Count = 2 });
+        var first = (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK).Data;
+        var second = (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK).Data;
+        foreach (var data in new[] { first, second })
+        {
+            var shown = data.GetProperty("uuid").GetString()!;
+            Assert.True(Guid.TryParse(shown, out _), shown);
+            Assert.False(string.Equals(uuid, shown, StringComparison.OrdinalIgnoreCase), "the answer must name another job");
+            Assert.Equal("pending", data.GetProperty("status").GetString());
+            Assert.Equal("a red fox in the snow", data.GetProperty("prompt").GetString());
+        }
+        Assert.NotEqual(first.GetProperty("uuid").GetString(), second.GetProperty("uuid").GetString());
+        Assert.Equal(uuid, (await emu.StatusAsync(uuid)).Data.GetProperty("uuid").GetString());
+        Assert.Equal(2, emu.Server.GetFaults().Single().Hits);
+    }
+
+    [Fact]
+    public async Task OtherUuid_with_a_value_answers_for_that_uuid()
+    {
+        var (emu, uuid) = await StartWithJobAsync();
+        await using var owned = emu;
+        var other = await emu.NewJobAsync("another job of the same client");
+        emu.Server.AddFault(FaultRule.Parse("video-status:otherUuid:1:1:" + other));
+        Assert.Equal(other, (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK).Data.GetProperty("uuid").GetString());
+    }
+
+    [Fact]
+    public async Task UpperCaseUuid_answers_the_asked_uuid_in_upper_case()
+    {
+        var (emu, uuid) = await StartWithJobAsync(o => o.Faults = FaultRule.ParseList("video-status:upperCaseUuid:1:1").ToList());
+        await using var owned = emu;
+        var data = (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK).Data;
+        Assert.Equal(uuid.ToUpperInvariant(), data.GetProperty("uuid").GetString());
+        Assert.NotEqual(uuid, data.GetProperty("uuid").GetString()); // a GUID has letters a-f
+        Assert.Equal("pending", data.GetProperty("status").GetString());
+        Assert.Equal(uuid, (await emu.StatusAsync(uuid)).Data.GetProperty("uuid").GetString());
+    }
+
+    [Fact]
+    public async Task NoVideoUrl_removes_the_url_of_a_completed_status_only()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 60);
+        var response = await emu.ControlPostAsync("faults", """{"endpoint":"video-status","kind":"noVideoUrl","count":2}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var pending = await emu.NewJobAsync("slow");
+        Assert.False((await emu.StatusAsync(pending)).Data.TryGetProperty("videoUrl", out _));
+        Assert.Equal(0, emu.Server.GetFaults().Single().Hits); // pending polls do not use the count up
+
+        var done = await emu.NewJobAsync("fast [seconds=0]");
+        for (var i = 0; i < 2; i++)
+        {
+            var data = (await emu.StatusAsync(done)).AssertEnvelope(0, HttpStatusCode.OK).Data;
+            Assert.Equal("completed", data.GetProperty("status").GetString());
+            Assert.Equal(100, data.GetProperty("progress").GetInt32());
+            Assert.False(data.TryGetProperty("videoUrl", out _));
+        }
+        Assert.StartsWith("http://127.0.0.1:", (await emu.StatusAsync(done)).Data.GetProperty("videoUrl").GetString());
+    }
+
+    [Theory]
+    [InlineData("generate-video:otherUuid:1")]
+    [InlineData("cdn-video:noVideoUrl:1")]
+    [InlineData("upload-video-image:upperCaseUuid:1")]
+    public void Status_answer_faults_are_refused_on_other_endpoints(string rule)
+    {
+        Assert.Throws<ArgumentException>(() => FaultRule.Parse(rule));
+    }
+
+    [Fact]
+    public async Task Status_answer_faults_on_the_star_endpoint_leave_other_endpoints_alone()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => { o.JobSeconds = 0; o.Faults = FaultRule.ParseList("*:otherUuid:1;*:noVideoUrl:1").ToList(); });
+        var uuid = await emu.NewJobAsync(); // generate is not hit
+        var imageUrl = (await emu.UploadAsync(TestEmulator.Png())).AssertEnvelope(0, HttpStatusCode.OK).Data.GetProperty("imageUrl").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await emu.Http.GetAsync(imageUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await emu.Http.GetAsync($"{emu.Server.CdnBaseUri}videos/{uuid}.mp4")).StatusCode);
+        var data = (await emu.StatusAsync(uuid)).Data;
+        Assert.NotEqual(uuid, data.GetProperty("uuid").GetString()); // one fault per request: the first rule
+        Assert.True(data.TryGetProperty("videoUrl", out _));
+        Assert.Equal((1, 0), (emu.Server.GetFaults()[0].Hits, emu.Server.GetFaults()[1].Hits));
+    }
+
+    [Fact]
     public async Task Redirect_is_a_302_to_the_value()
     {
         var (emu, uuid) = await StartWithJobAsync();

@@ -6,6 +6,8 @@ namespace Veo31.Emulator.Tests;
 
 public class LifecycleTests
 {
+    private const string FailMarkerReason = "Video generation failed: the prompt asked for it with a [fail] marker.";
+
     [Fact]
     public async Task A_job_goes_pending_then_processing_then_completed_on_the_wall_clock()
     {
@@ -105,6 +107,121 @@ public class LifecycleTests
 
         var cdn = await emu.Http.GetAsync($"{emu.Server.CdnBaseUri}videos/{uuid}.mp4");
         Assert.Equal(HttpStatusCode.NotFound, cdn.StatusCode);
+    }
+
+    /// <summary>Polls until the status is none of <paramref name="running"/>; returns every answer seen.</summary>
+    private static async Task<List<JsonElement>> PollWhileAsync(TestEmulator emu, string uuid, params string[] running)
+    {
+        var seen = new List<JsonElement>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var data = (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK).Data.Clone();
+            seen.Add(data);
+            if (!running.Contains(data.GetProperty("status").GetString())) return seen;
+            Assert.True(DateTime.UtcNow < deadline, $"job {uuid} still {data.GetProperty("status").GetString()}");
+            await Task.Delay(30);
+        }
+    }
+
+    [Theory]
+    [InlineData("[status=cancelled]", "cancelled")]
+    [InlineData("[status=expired]", "expired")]
+    [InlineData("[status=content_policy_violation]", "content_policy_violation")]
+    public async Task Status_marker_ends_the_job_with_that_raw_status_and_no_url(string marker, string status)
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 60);
+        var uuid = await emu.NewJobAsync("[seconds=0.3] " + marker);
+        var seen = await PollWhileAsync(emu, uuid, "pending", "processing");
+        var end = seen[^1];
+
+        Assert.Equal(status, end.GetProperty("status").GetString());
+        Assert.Equal(100, end.GetProperty("progress").GetInt32());
+        Assert.False(end.TryGetProperty("videoUrl", out _));
+        Assert.False(end.TryGetProperty("estimatedTime", out _));
+        Assert.False(end.TryGetProperty("failReason", out _));
+        Assert.Equal(status, (await emu.StatusAsync(uuid)).Data.GetProperty("status").GetString()); // it stays
+        Assert.Equal(status, emu.Server.GetJobs().Single().Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await emu.Http.GetAsync($"{emu.Server.CdnBaseUri}videos/{uuid}.mp4")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("[status=cancelled:Cancelled by the operator]", "failReason", "Cancelled by the operator")]
+    [InlineData("[status=expired:]", "failReason", "")]
+    [InlineData("[status=cancelled][fail]", "failReason", FailMarkerReason)]
+    [InlineData("[fail:errorMessage] [status=expired]", "errorMessage", FailMarkerReason)]
+    [InlineData("[status=expired:link gone] [fail:error]", "error", "link gone")]
+    public async Task Status_marker_with_a_reason_or_fail_carries_the_reason(string marker, string field, string reason)
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 0.2);
+        var uuid = await emu.NewJobAsync("doomed " + marker);
+        var end = (await PollWhileAsync(emu, uuid, "pending", "processing"))[^1];
+
+        Assert.NotEqual("failed", end.GetProperty("status").GetString());
+        Assert.NotEqual("completed", end.GetProperty("status").GetString());
+        Assert.Equal(reason, end.GetProperty(field).GetString());
+        foreach (var other in new[] { "failReason", "errorMessage", "error" }.Where(f => f != field))
+            Assert.False(end.TryGetProperty(other, out _), $"unexpected {other}");
+        Assert.False(end.TryGetProperty("videoUrl", out _));
+    }
+
+    [Fact]
+    public async Task Midstatus_marker_replaces_pending_and_processing_until_the_end()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 60);
+        var uuid = await emu.NewJobAsync("[seconds=1.5] [midstatus=queued_v2] a queue nobody documented");
+        var seen = await PollWhileAsync(emu, uuid, "queued_v2");
+
+        var running = seen.SkipLast(1).ToList();
+        Assert.NotEmpty(running);
+        Assert.All(running, d => Assert.Equal(JsonValueKind.Number, d.GetProperty("estimatedTime").ValueKind));
+        var progress = running.Select(d => d.GetProperty("progress").GetInt32()).ToList();
+        Assert.Equal(progress.Order(), progress);
+        Assert.Equal("completed", seen[^1].GetProperty("status").GetString());
+        Assert.True(seen[^1].TryGetProperty("videoUrl", out _));
+    }
+
+    [Fact]
+    public async Task Midstatus_and_status_markers_combine()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 0.3);
+        var uuid = await emu.NewJobAsync("[midstatus=in-queue] [status=expired:too late]");
+        var seen = await PollWhileAsync(emu, uuid, "in-queue");
+        Assert.Equal("expired", seen[^1].GetProperty("status").GetString());
+        Assert.Equal("too late", seen[^1].GetProperty("failReason").GetString());
+    }
+
+    [Fact]
+    public async Task Nourl_marker_omits_the_url_from_the_first_n_completed_answers()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 60);
+        var uuid = await emu.NewJobAsync("[seconds=1] [nourl=2]");
+        var seen = await PollWhileAsync(emu, uuid, "pending", "processing");
+        Assert.True(seen.Count >= 3, "the running answers before completion do not use the omissions up");
+        var second = (await emu.StatusAsync(uuid)).Data;
+        var third = (await emu.StatusAsync(uuid)).Data;
+
+        foreach (var data in new[] { seen[^1], second })
+        {
+            Assert.Equal("completed", data.GetProperty("status").GetString());
+            Assert.Equal(100, data.GetProperty("progress").GetInt32());
+            Assert.False(data.TryGetProperty("videoUrl", out _));
+        }
+        Assert.Equal($"{emu.Server.CdnBaseUri}videos/{uuid}.mp4", third.GetProperty("videoUrl").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await emu.Http.GetAsync($"{emu.Server.CdnBaseUri}videos/{uuid}.mp4")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_huge_nourl_never_gives_the_url()
+    {
+        await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 0);
+        var uuid = await emu.NewJobAsync("[nourl=99999999999999999999999]");
+        for (var i = 0; i < 5; i++)
+        {
+            var data = (await emu.StatusAsync(uuid)).Data;
+            Assert.Equal("completed", data.GetProperty("status").GetString());
+            Assert.False(data.TryGetProperty("videoUrl", out _));
+        }
     }
 
     [Fact]

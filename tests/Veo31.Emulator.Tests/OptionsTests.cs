@@ -12,6 +12,9 @@ public class OptionsTests
         Assert.Equal(1000, o.Credits);
         Assert.Equal(3, o.JobSeconds);
         Assert.Equal(0, o.RateLimit);
+        Assert.Equal((0, 0, 0), (o.RateLimitStatus, o.RateLimitGenerate, o.RateLimitUpload));
+        Assert.Equal("exact", o.EstimatedTime);
+        Assert.Equal("exact", o.Progress);
         Assert.Equal(1, o.RetryAfter);
         Assert.Equal(52_428_800, o.MaxUploadBytes);
         Assert.Equal(2000, o.MaxPromptLength);
@@ -29,6 +32,7 @@ public class OptionsTests
             "--credits", "10", "--job-seconds", "0.25", "--rate-limit", "5", "--retry-after", "3",
             "--max-upload-bytes", "1024", "--max-prompt-length", "40", "--video-bytes", "5000000",
             "--errors-http200", "--faults", "generate-video:error5000:0.2;video-status:drop:0.3:4", "--seed", "42",
+            "--rate-limit-status", "6", "--rate-limit-generate", "7", "--rate-limit-upload=8", "--estimated-time", "noisy", "--progress", "missing",
         ]);
         Assert.Equal("http://127.0.0.1:5000", o.Urls);
         Assert.Equal("http://localhost:5001", o.CdnUrls);
@@ -36,6 +40,9 @@ public class OptionsTests
         Assert.Equal(10, o.Credits);
         Assert.Equal(0.25, o.JobSeconds);
         Assert.Equal(5, o.RateLimit);
+        Assert.Equal((6, 7, 8), (o.RateLimitStatus, o.RateLimitGenerate, o.RateLimitUpload));
+        Assert.Equal("noisy", o.EstimatedTime);
+        Assert.Equal("missing", o.Progress);
         Assert.Equal(3, o.RetryAfter);
         Assert.Equal(1024, o.MaxUploadBytes);
         Assert.Equal(40, o.MaxPromptLength);
@@ -75,6 +82,12 @@ public class OptionsTests
     [InlineData("--faults", "generate-video:explode:1")]
     [InlineData("--faults", "nowhere:error5000:1")]
     [InlineData("--faults", "generate-video:error5000:1.5")]
+    [InlineData("--rate-limit-status", "-1")]
+    [InlineData("--rate-limit-generate", "-1")]
+    [InlineData("--rate-limit-upload", "-1")]
+    [InlineData("--estimated-time", "sometimes")]
+    [InlineData("--progress", "noisy")]
+    [InlineData("--faults", "generate-video:otherUuid:1")]
     public void Bad_options_are_refused(string name, string value)
     {
         Assert.Throws<ArgumentException>(() => EmulatorOptions.Parse([name, value]));
