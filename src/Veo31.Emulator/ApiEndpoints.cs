@@ -46,7 +46,39 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             context.Abort();
             return;
         }
+        if (outcome is FaultOutcome.HandleThenDelay or FaultOutcome.HandleThenDelayDrop)
+        {
+            await HandleThenHoldAsync(context, endpoint, handler, fault!.DelayMs, drop: outcome == FaultOutcome.HandleThenDelayDrop);
+            return;
+        }
         await AuthenticatedAsync(context, endpoint, handler);
+    }
+
+    /// <summary>Acts on the request (a generation is charged) but holds the answer back, as a slow or dying server does.</summary>
+    private async Task HandleThenHoldAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler, int delayMs, bool drop)
+    {
+        var real = context.Response.Body;
+        using var held = new MemoryStream();
+        context.Response.Body = held;
+        await AuthenticatedAsync(context, endpoint, handler);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Stopping);
+        try
+        {
+            await Task.Delay(delayMs, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            drop = true;
+        }
+        context.Response.Body = real;
+        if (drop)
+        {
+            context.Abort();
+            return;
+        }
+        context.Response.ContentLength = held.Length;
+        held.Position = 0;
+        await held.CopyToAsync(real, context.RequestAborted);
     }
 
     private async Task AuthenticatedAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)

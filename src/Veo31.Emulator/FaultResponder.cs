@@ -12,6 +12,10 @@ internal enum FaultOutcome
     Answered,
     /// <summary>Handle the request, discard its answer, then abort the connection.</summary>
     HandleThenDrop,
+    /// <summary>Handle the request, hold its answer back for the fault's delay, then send it.</summary>
+    HandleThenDelay,
+    /// <summary>Handle the request, wait the fault's delay, then abort without an answer.</summary>
+    HandleThenDelayDrop,
     /// <summary>The endpoint itself must send the full Content-Length and abort after half the body.</summary>
     TruncateBody,
 }
@@ -53,6 +57,10 @@ internal sealed class FaultResponder(EmulatorState state)
                 return FaultOutcome.Answered;
             case FaultKinds.DropAfter:
                 return FaultOutcome.HandleThenDrop;
+            case FaultKinds.SlowAfter:
+                return FaultOutcome.HandleThenDelay;
+            case FaultKinds.SlowAfterDrop:
+                return FaultOutcome.HandleThenDelayDrop;
             case FaultKinds.Delay:
                 using (var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Stopping))
                 {

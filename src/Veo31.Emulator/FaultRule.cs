@@ -14,6 +14,10 @@ public static class FaultKinds
     public const string Drop = "drop";
     public const string DropAfter = "dropAfter";
     public const string Delay = "delay";
+    /// <summary>The request is acted on (a generation is charged), then its answer is held back <c>delayMs</c>.</summary>
+    public const string SlowAfter = "slowAfter";
+    /// <summary>The request is acted on, the answer is held back <c>delayMs</c>, then the connection is aborted.</summary>
+    public const string SlowAfterDrop = "slowAfterDrop";
     public const string MalformedJson = "malformedJson";
     public const string TruncatedJson = "truncatedJson";
     public const string WrongTypes = "wrongTypes";
@@ -32,7 +36,7 @@ public static class FaultKinds
 
     public static readonly IReadOnlyList<string> All =
     [
-        Error5000, Error5000Http200, RateLimit, Html502, Empty503, Drop, DropAfter, Delay, MalformedJson,
+        Error5000, Error5000Http200, RateLimit, Html502, Empty503, Drop, DropAfter, Delay, SlowAfter, SlowAfterDrop, MalformedJson,
         TruncatedJson, WrongTypes, MissingData, HugeBody, SlowBody, BadVideoUrl, Redirect, Truncate,
         NoVideoUrl, OtherUuid, UpperCaseUuid,
     ];

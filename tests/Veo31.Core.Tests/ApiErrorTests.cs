@@ -64,7 +64,7 @@ public class ApiErrorTests
     [Fact]
     public async Task Persistent_rate_limit_on_reads_is_retried_then_reported_with_retry_after()
     {
-        await using var h = await EmulatorHarness.StartAsync(client: o => o.MaxRetryCount = 2);
+        await using var h = await EmulatorHarness.StartAsync(client: o => { o.MaxRetryCount = 0; o.MaxRateLimitedRetries = 2; });
         var job = await h.GenerateAsync();
         h.Fault(EmulatorEndpoints.VideoStatus, FaultKinds.RateLimit, retryAfter: 0);
         var ex = await Assert.ThrowsAsync<VeoException>(() => h.Client.GetVideoStatusAsync(job.Uuid, CancellationToken.None));

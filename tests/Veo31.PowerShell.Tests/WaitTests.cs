@@ -44,7 +44,7 @@ public sealed class WaitTests : IDisposable
     {
         using var shell = System.Management.Automation.PowerShell.Create();
         shell.Runspace = _shell.Runspace;
-        shell.AddScript("'one [seconds=1]', 'two [seconds=1]' | New-VeoVideo | Wait-VeoVideo -PollIntervalSec 0.1");
+        shell.AddScript("'one [seconds=1]', 'two [seconds=1]' | New-VeoVideo | Wait-VeoVideo -PollIntervalSec 0.1 -MaxPollIntervalSec 0.3");
         var output = shell.Invoke();
 
         Assert.Equal(2, output.Count);
@@ -89,7 +89,7 @@ public sealed class WaitTests : IDisposable
         _shell.SetVariable("videos", videos.ToArray());
 
         var clock = Stopwatch.StartNew();
-        var result = _shell.Run("$videos | Wait-VeoVideo -PollIntervalSec 0.1 -TimeoutSec 1");
+        var result = _shell.Run("$videos | Wait-VeoVideo -PollIntervalSec 0.1 -MaxPollIntervalSec 0.3 -TimeoutSec 1");
         clock.Stop();
 
         Assert.Equal("quick [seconds=0.2]", Assert.Single(result.Objects<VeoVideo>()).Prompt);

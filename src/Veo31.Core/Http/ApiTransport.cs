@@ -81,7 +81,13 @@ namespace Veo31.Core.Http
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // The total timeout fired while waiting between attempts or for a send slot.
+                // The total timeout fired while waiting between attempts or for a send slot. If the service kept saying
+                // "slower", that is what the user should hear, not a timeout of ours.
+                if (state.LastFailure is VeoException limited && limited.Kind == VeoErrorKind.RateLimited)
+                {
+                    limited.Attempts = state.Attempts;
+                    throw limited;
+                }
                 throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).")
                 { Attempts = state.Attempts, IsTransient = call.SingleAttempt };
             }
@@ -108,6 +114,7 @@ namespace Veo31.Core.Http
             public CancellationToken UserToken { get; }
             public CancellationToken WireToken { get; set; }
             public int Attempts { get; set; }
+            public VeoException? LastFailure { get; set; }
         }
 
         private async Task<T> AttemptAsync<T>(CallState<T> state, CancellationToken waitToken)
@@ -121,7 +128,12 @@ namespace Veo31.Core.Http
             }
             catch (VeoException ex) when (call.IsGeneration && !ServerCannotHaveActed(ex))
             {
-                throw VeoErrors.OutcomeUnknown(ex, call.RequestFingerprint ?? "");
+                throw state.LastFailure = VeoErrors.OutcomeUnknown(ex, call.RequestFingerprint ?? "");
+            }
+            catch (VeoException ex)
+            {
+                state.LastFailure = ex;
+                throw;
             }
         }
 

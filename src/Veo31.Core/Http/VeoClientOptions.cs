@@ -10,6 +10,9 @@ namespace Veo31.Core.Http
         public Uri BaseUri { get; set; } = DefaultBaseUri;
         /// <summary>Retries after the first attempt for calls that may be retried.</summary>
         public int MaxRetryCount { get; set; } = 3;
+        /// <summary>Retries after a rate-limit answer (1003 / HTTP 429). They spend no retry budget: each waits for the
+        /// session's rate control, which has slowed down, so the service is not asked faster than it accepts.</summary>
+        public int MaxRateLimitedRetries { get; set; } = 10;
         public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
         public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
         /// <summary>A Retry-After header longer than this is capped.</summary>

@@ -46,7 +46,12 @@ namespace Veo31.Core.Jobs
             {
                 double now = Now();
                 double due = PollPlanner.Next(state, now, interval, maxInterval, Learner.Duration);
-                if (due > now) await DelayUntilAsync(due, cancellationToken).ConfigureAwait(false);
+                if (due > now)
+                {
+                    // Plan again on waking: other jobs may have taught the session something meanwhile.
+                    await DelayUntilAsync(due, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
 
                 bool probe = false;
                 if (Learner.ShouldProbe(state))
@@ -90,12 +95,14 @@ namespace Veo31.Core.Jobs
                 VeoException? journalError = record(job);
                 if (journalError != null) onStatus(WaitEvent.JournalProblem(state.Uuid, journalError));
 
+                // The failed status reaches the caller before the failure does, so the error's target shows it.
+                if (job.Status == VideoStatus.Failed) onStatus(WaitEvent.Polled(job));
                 VideoJobInfo? finished = Finished(job, state, options);
                 if (finished == null)
                 {
                     state.Observe(job, answeredAt);
                     if (state.SubmittedAt.HasValue && state.OwnEstimate.HasValue) Learner.Observe(state.SubmittedAt.Value, state.OwnEstimate.Value);
-                    onStatus(WaitEvent.Running(job));
+                    onStatus(WaitEvent.Polled(job));
                 }
                 if (finished != null && state.SubmittedAt.HasValue) Learner.Observe(state.SubmittedAt.Value, answeredAt);
                 if (probe) Learner.EndProbe(learned: state.OwnEstimate.HasValue || finished != null);

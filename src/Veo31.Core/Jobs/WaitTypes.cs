@@ -48,14 +48,14 @@ namespace Veo31.Core.Jobs
         }
 
         public string Uuid { get; }
-        /// <summary>A fresh status of a job still running.</summary>
+        /// <summary>A fresh status (of a job still running, or the failed status that is about to end the wait).</summary>
         public VideoJobInfo? Status { get; private set; }
         /// <summary>A poll failed and will be tried again (never a rate limit, which only slows the session down).</summary>
         public VeoException? PollFailure { get; private set; }
         /// <summary>The status could not be recorded in the journal; the wait goes on.</summary>
         public VeoException? JournalError { get; private set; }
 
-        internal static WaitEvent Running(VideoJobInfo job) => new WaitEvent(job.Uuid) { Status = job };
+        internal static WaitEvent Polled(VideoJobInfo job) => new WaitEvent(job.Uuid) { Status = job };
         internal static WaitEvent Retrying(string uuid, VeoException failure) => new WaitEvent(uuid) { PollFailure = failure };
         internal static WaitEvent JournalProblem(string uuid, VeoException error) => new WaitEvent(uuid) { JournalError = error };
     }

@@ -30,9 +30,10 @@ namespace Veo31.Core.Journal
         public bool IsOutcomeUnknown { get; set; }
         public string? RequestFingerprint { get; set; }
 
-        /// <summary>Still worth waiting for: not finished, not gone, and a job with a uuid.</summary>
+        /// <summary>Still worth waiting for: not finished (a "completed" without a videoUrl is not), not gone, and a job with a uuid.</summary>
         public bool IsPending => !IsGone && !IsOutcomeUnknown &&
-                                 (LastStatus == VideoStatus.Pending || LastStatus == VideoStatus.Processing || LastStatus == VideoStatus.Unknown);
+                                 (LastStatus == VideoStatus.Pending || LastStatus == VideoStatus.Processing || LastStatus == VideoStatus.Unknown
+                                  || (LastStatus == VideoStatus.Completed && string.IsNullOrEmpty(VideoUrl)));
 
         internal JournalEntry Clone() => (JournalEntry)MemberwiseClone();
     }

@@ -12,30 +12,29 @@ namespace Veo31.Core.Resilience
     /// (VeoException.IsTransient; a generation marks as transient only failures the server cannot have acted on). The
     /// delays are Polly's own exponential backoff with jitter; a Retry-After from the server replaces it (capped).
     /// A rate-limit answer is the service asking for "slower", not a failure: it is retried without spending the
-    /// session's retry budget or the call's MaxRetryCount, up to <see cref="MaxRateLimitedRetries"/> and the total timeout.
+    /// session's retry budget or the call's MaxRetryCount, up to MaxRateLimitedRetries and the total timeout.
     /// </summary>
     internal static class RetryPipelineFactory
     {
-        internal const int MaxRateLimitedRetries = 20;
-
         private static readonly ResiliencePropertyKey<CallRetries> RetriesKey = new ResiliencePropertyKey<CallRetries>("veo31.retries");
 
         public static ResiliencePipeline Create(VeoClientOptions options, RetryBudget budget)
         {
             int maxRetries = Math.Max(0, options.MaxRetryCount);
+            int maxRateLimited = Math.Max(0, options.MaxRateLimitedRetries);
             TimeSpan baseDelay = options.RetryBaseDelay < TimeSpan.Zero ? TimeSpan.Zero : options.RetryBaseDelay;
             TimeSpan maxDelay = options.RetryMaxDelay < baseDelay ? baseDelay : options.RetryMaxDelay;
             return new ResiliencePipelineBuilder()
                 .AddRetry(new RetryStrategyOptions
                 {
-                    MaxRetryAttempts = maxRetries + MaxRateLimitedRetries,
+                    MaxRetryAttempts = Math.Max(1, maxRetries + maxRateLimited),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = baseDelay,
                     MaxDelay = maxDelay,
                     ShouldHandle = args => new ValueTask<bool>(
                         args.Outcome.Exception is VeoException veo && veo.IsTransient
-                        && RetriesOf(args.Context).Allow(veo.Kind, maxRetries, budget)),
+                        && RetriesOf(args.Context).Allow(veo.Kind, maxRetries, maxRateLimited, budget)),
                     DelayGenerator = args => new ValueTask<TimeSpan?>(ServerDelay(args.Outcome.Exception as VeoException, options.MaxRetryAfter)),
                 })
                 .Build();
@@ -65,9 +64,9 @@ namespace Veo31.Core.Resilience
             private int _failures;
             private int _rateLimited;
 
-            public bool Allow(VeoErrorKind kind, int maxRetries, RetryBudget budget)
+            public bool Allow(VeoErrorKind kind, int maxRetries, int maxRateLimited, RetryBudget budget)
             {
-                if (kind == VeoErrorKind.RateLimited) return ++_rateLimited <= MaxRateLimitedRetries;
+                if (kind == VeoErrorKind.RateLimited) return ++_rateLimited <= maxRateLimited;
                 // The budget is spent only when a retry will really follow.
                 if (_failures >= maxRetries || !budget.TryWithdrawRetry()) return false;
                 _failures++;

@@ -22,8 +22,7 @@ namespace Veo31.PowerShell.Completion
             try
             {
                 var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
-                if (runspace == null) return Array.Empty<CompletionResult>();
-                entries = JournalLocation.ForReading(runspace.SessionStateProxy.Path, VeoSessionState.Current).ReadAll();
+                entries = JournalLocation.ForReading(runspace?.SessionStateProxy.Path, VeoSessionState.Current).ReadAll();
             }
             catch (Exception)
             {

@@ -14,7 +14,8 @@ namespace Veo31.PowerShell.Infrastructure
             => path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrWhiteSpace(explicitPath) ? JobJournal.DefaultPath : explicitPath!.Trim());
 
         /// <summary>The journal of the current session, else the one Connect-Veo would use now.</summary>
-        public static JobJournal ForReading(PathIntrinsics path, VeoSession? session)
-            => session?.Journal ?? new JobJournal(Resolve(path, null));
+        /// <param name="path">The caller's PowerShell paths; null off the pipeline thread (the process directory is used then).</param>
+        public static JobJournal ForReading(PathIntrinsics? path, VeoSession? session)
+            => session?.Journal ?? new JobJournal(path == null ? JobJournal.DefaultPath : Resolve(path, null));
     }
 }
