@@ -20,6 +20,7 @@ namespace Veo31.PowerShell
         private readonly PipelineDispatcher _dispatcher = new PipelineDispatcher();
         private PipelineLog? _log;
         private VeoSession? _session;
+        private VeoSession? _acquired;
 
         /// <summary>The session to use; by default the one made current by the last Connect-Veo.</summary>
         [Parameter]
@@ -43,7 +44,9 @@ namespace Veo31.PowerShell
         {
             _log = new PipelineLog(this, _dispatcher, IsStreamEnabled("Verbose", "VerbosePreference"), IsStreamEnabled("Debug", "DebugPreference"));
             _session = Session ?? VeoSessionState.Current;
-            if (_session != null && !_session.IsOpen)
+            // Held until the command is disposed, so a Connect-Veo later in the pipeline does not close it under this command.
+            if (_session != null && _session.TryAcquire()) _acquired = _session;
+            if (_session != null && _acquired == null)
             {
                 if (Session != null || RequiresSession)
                 {
@@ -232,6 +235,7 @@ namespace Veo31.PowerShell
             // Ends any background work still running; the source is not disposed because those tasks may still read its token.
             _stop.Cancel();
             _dispatcher.Dispose();
+            Interlocked.Exchange(ref _acquired, null)?.Release();
             GC.SuppressFinalize(this);
         }
     }

@@ -23,7 +23,7 @@ public sealed class ConnectTests : IDisposable
     {
         VeoSession session = _shell.Connect(_emulator.Server, SecretKey, maxRetryCount: 2, timeoutSec: 7);
 
-        Assert.Same(session, VeoSessionState.Current);
+        Assert.Same(session, VeoSessionState.CurrentOf(_shell.Runspace));
         Assert.Equal(_emulator.Server.ApiBaseUri.AbsoluteUri.TrimEnd('/') + "/", session.BaseUri.AbsoluteUri);
         Assert.Equal(7, session.TimeoutSec);
         Assert.Equal(2, session.MaxRetryCount);
@@ -105,14 +105,87 @@ public sealed class ConnectTests : IDisposable
     }
 
     [Fact]
-    public void Connecting_again_closes_the_previous_session()
+    public void Connecting_again_closes_a_replaced_session_nobody_was_handed()
     {
-        VeoSession first = _shell.Connect(_emulator.Server);
-        VeoSession second = _shell.Connect(_emulator.Server);
+        VeoSession first = ConnectWithoutPassThru(_shell);
+        VeoSession second = ConnectWithoutPassThru(_shell);
 
         Assert.False(first.IsOpen);
         Assert.True(second.IsOpen);
-        Assert.Same(second, VeoSessionState.Current);
+        Assert.Same(second, VeoSessionState.CurrentOf(_shell.Runspace));
+    }
+
+    [Fact]
+    public void Connecting_again_leaves_a_session_from_PassThru_open_and_current_no_more()
+    {
+        VeoSession first = _shell.Connect(_emulator.Server);
+        VeoSession second = ConnectWithoutPassThru(_shell);
+
+        Assert.True(first.IsOpen);
+        Assert.Same(second, VeoSessionState.CurrentOf(_shell.Runspace));
+        _shell.SetVariable("first", first);
+        _shell.Run("New-VeoVideo -Prompt 'on the first session' -Session $first").ThrowIfFailed();
+    }
+
+    [Fact]
+    public void A_session_replaced_while_a_pipeline_uses_it_closes_when_that_pipeline_ends()
+    {
+        VeoSession first = ConnectWithoutPassThru(_shell);
+        _shell.SetVariable("uri", _emulator.Server.ApiBaseUri);
+        _shell.SetVariable("key", VeoShell.Secure(_emulator.Server.ApiKey));
+        _shell.SetVariable("journal", _shell.JournalPath);
+
+        var result = _shell.Run("'one', 'two' | New-VeoVideo | ForEach-Object { Connect-Veo -BaseUri $uri -ApiKey $key -JournalPath $journal; $_ } | " +
+                                "Wait-VeoVideo -PollIntervalSec 0.1");
+
+        result.ThrowIfFailed();
+        Assert.Equal(2, result.Objects<VeoVideo>().Count(v => v.Status == VeoVideoStatus.Completed));
+        Assert.False(first.IsOpen);
+        Assert.True(VeoSessionState.CurrentOf(_shell.Runspace)!.IsOpen);
+    }
+
+    [Fact]
+    public void Each_runspace_has_its_own_current_session_and_closing_a_runspace_closes_one_nobody_was_handed()
+    {
+        VeoSession mine = ConnectWithoutPassThru(_shell);
+        VeoSession theirs;
+        using (var other = new VeoShell())
+        {
+            theirs = ConnectWithoutPassThru(other);
+            Assert.NotSame(mine, theirs);
+            Assert.Same(mine, VeoSessionState.CurrentOf(_shell.Runspace));
+            Assert.Same(theirs, VeoSessionState.CurrentOf(other.Runspace));
+            other.Runspace.Close(); // as ForEach-Object -Parallel does with its runspaces; no Disconnect-Veo ran
+            Assert.False(theirs.IsOpen);
+        }
+
+        Assert.True(mine.IsOpen);
+        _shell.Run("New-VeoVideo -Prompt 'still mine'").ThrowIfFailed();
+    }
+
+    [Fact]
+    public void A_refused_key_leaves_the_current_session_as_it_was()
+    {
+        VeoSession before = ConnectWithoutPassThru(_shell);
+        _shell.SetVariable("bad", VeoShell.Secure(SecretKey + "é"));
+        _shell.SetVariable("uri", _emulator.Server.ApiBaseUri);
+
+        var result = _shell.Run("try { Connect-Veo -BaseUri $uri -ApiKey $bad; 'not terminated' } catch { $_ }");
+
+        var record = Assert.IsType<ErrorRecord>(Assert.Single(result.Output).BaseObject);
+        VeoAssert.Error(record, "InvalidApiKey", ErrorCategory.InvalidArgument);
+        Assert.DoesNotContain(SecretKey, record.Exception.ToString());
+        Assert.Same(before, VeoSessionState.CurrentOf(_shell.Runspace));
+        Assert.True(before.IsOpen);
+    }
+
+    private VeoSession ConnectWithoutPassThru(VeoShell shell)
+    {
+        shell.SetVariable("ConnectKey", VeoShell.Secure(SecretKey));
+        shell.SetVariable("ConnectUri", _emulator.Server.ApiBaseUri);
+        shell.SetVariable("JournalPath", shell.JournalPath);
+        shell.Run("Connect-Veo -BaseUri $ConnectUri -ApiKey $ConnectKey -JournalPath $JournalPath").ThrowIfFailed();
+        return VeoSessionState.CurrentOf(shell.Runspace)!;
     }
 
     [Fact]

@@ -166,15 +166,18 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
-    public void A_prompt_with_control_characters_stops_before_any_request()
+    public void A_piped_prompt_with_control_characters_fails_alone_before_any_request_of_its_own()
     {
         _emulator.Server.ResetStats();
 
         var result = _shell.Run("try { \"bell`a\", 'fine' | New-VeoVideo; 'not terminated' } catch { $_ }");
 
-        var record = Assert.IsType<ErrorRecord>(Assert.Single(result.Output).BaseObject);
+        Assert.Equal("fine", Assert.Single(result.Objects<VeoVideo>()).Prompt);
+        Assert.Equal("not terminated", result.Output.Last().BaseObject);
+        ErrorRecord record = Assert.Single(result.Errors);
         VeoAssert.Error(record, "InvalidParameters", ErrorCategory.InvalidArgument);
-        Assert.Equal(0, _emulator.Requests("generate-video"));
+        Assert.Equal("bell\a", record.TargetObject);
+        Assert.Equal(1, _emulator.Requests("generate-video"));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using System.Security;
 using Veo31.Emulator;
 using Xunit;
 
-// The module's current session is process-wide (VeoSessionState.Current), so tests that connect must not overlap.
+// The tests share one emulator and its per-key credits and stats, so they must not overlap.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace Veo31.PowerShell.Tests;

@@ -140,9 +140,20 @@ public sealed class SaveAndJournalTests : IDisposable
         created.ThrowIfFailed();
         var uuids = created.Objects<VeoVideo>().Select(v => v.Uuid).ToList();
 
+        // PowerShell runs completers on the runspace's thread, where the runspace's current session is found.
         var completer = new JournalUuidCompleter();
-        var all = completer.CompleteArgument("Wait-VeoVideo", "Uuid", "", null!, new System.Collections.Hashtable()).ToList();
-        var one = completer.CompleteArgument("Wait-VeoVideo", "Uuid", uuids[0].Substring(0, 8), null!, new System.Collections.Hashtable()).ToList();
+        var saved = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+        System.Management.Automation.Runspaces.Runspace.DefaultRunspace = _shell.Runspace;
+        List<System.Management.Automation.CompletionResult> all, one;
+        try
+        {
+            all = completer.CompleteArgument("Wait-VeoVideo", "Uuid", "", null!, new System.Collections.Hashtable()).ToList();
+            one = completer.CompleteArgument("Wait-VeoVideo", "Uuid", uuids[0].Substring(0, 8), null!, new System.Collections.Hashtable()).ToList();
+        }
+        finally
+        {
+            System.Management.Automation.Runspaces.Runspace.DefaultRunspace = saved;
+        }
 
         Assert.Equal(uuids.AsEnumerable().Reverse(), all.Select(c => c.CompletionText));
         Assert.Equal(uuids[0], Assert.Single(one).CompletionText);

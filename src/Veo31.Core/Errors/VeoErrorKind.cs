@@ -19,5 +19,6 @@ namespace Veo31.Core.Errors
         UnsafePath,                 // a file name or path that would land outside the destination
         FileExists,                 // destination exists and overwrite was not asked for
         DownloadIncomplete,         // the video could not be fully downloaded (length mismatch after resumes)
+        InvalidApiKey,              // a key that cannot be sent in an HTTP header (control or non-ASCII characters, empty once trimmed)
     }
 }

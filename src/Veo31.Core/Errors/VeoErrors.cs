@@ -80,6 +80,12 @@ namespace Veo31.Core.Errors
             => new VeoException(VeoErrorKind.ConnectionFailed, operation + " failed: network error (" + Describe(inner) + ").", inner)
             { IsTransient = true, RequestNeverSent = neverSent };
 
+        /// <summary>A request that could not be built (a header or body the client cannot send): nothing reached the server.
+        /// Only the exception's type is shown: a header parser may quote the value it refused.</summary>
+        public static VeoException NotSent(string operation, Exception inner)
+            => new VeoException(VeoErrorKind.InvalidParameters, operation + " was not sent: the request could not be built (" + inner.GetType().Name + ").", inner)
+            { RequestNeverSent = true };
+
         public static VeoException Timeout(string operation, TimeSpan limit, string which)
             => new VeoException(VeoErrorKind.Timeout, operation + " timed out (" + which + " limit " + limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s).")
             { IsTransient = true };

@@ -138,11 +138,13 @@ namespace Veo31.Core.Http
         }
 
         /// <summary>
-        /// The generate rule: a refusal (1000-1003) or a connection that never opened cannot have charged, so it keeps its
-        /// own kind (and the rate limit stays retryable); any other failure may have charged and becomes outcome-unknown.
+        /// The generate rule: a refusal (1000-1003), a connection that never opened or a request that failed before it went
+        /// on the wire cannot have charged, so it keeps its own kind (and the rate limit stays retryable); any other failure
+        /// may have charged and becomes outcome-unknown.
         /// </summary>
         private static bool ServerCannotHaveActed(VeoException ex)
         {
+            if (ex.RequestNeverSent) return true;
             switch (ex.Kind)
             {
                 case VeoErrorKind.RateLimited:
@@ -150,8 +152,6 @@ namespace Veo31.Core.Http
                 case VeoErrorKind.InsufficientCredits:
                 case VeoErrorKind.AuthenticationFailed:
                     return true;
-                case VeoErrorKind.ConnectionFailed:
-                    return ex.RequestNeverSent;
                 default:
                     return false;
             }
@@ -164,8 +164,7 @@ namespace Veo31.Core.Http
             using var watch = new AttemptWatch(callToken, Options.AttemptTimeout);
             try
             {
-                HttpContent? content = call.CreateContent?.Invoke(watch);
-                using HttpRequestMessage request = CreateRequest(call.Method, call.Uri, content);
+                using HttpRequestMessage request = BuildRequest(call, watch);
                 if (VeoLogWriter.DebugEnabled)
                     VeoLogWriter.Debug(() => "Request " + call.Method + " " + UrlRules.ShowUrl(call.Uri) + " headers: " +
                                              LogRedactor.Headers(request.Headers, request.Content?.Headers));
@@ -252,6 +251,25 @@ namespace Veo31.Core.Http
                 if (ex.Kind == VeoErrorKind.RateLimited) RateLimiter.OnThrottled(sentAt, ex.RetryAfter);
                 else RateLimiter.OnAccepted(sentAt);
                 throw;
+            }
+        }
+
+        /// <summary>The attempt's request; whatever fails here failed before anything went on the wire, and says so.</summary>
+        private HttpRequestMessage BuildRequest(ApiCall call, AttemptWatch watch)
+        {
+            try
+            {
+                HttpContent? content = call.CreateContent?.Invoke(watch);
+                return CreateRequest(call.Method, call.Uri, content);
+            }
+            catch (VeoException ex)
+            {
+                ex.RequestNeverSent = true;
+                throw;
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) && !(ex is ObjectDisposedException))
+            {
+                throw VeoErrors.NotSent(call.Operation, ex);
             }
         }
 

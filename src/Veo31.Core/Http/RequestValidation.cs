@@ -15,7 +15,21 @@ namespace Veo31.Core.Http
         public static void ValidateGenerateRequest(GenerateVideoRequest request, int maxPromptLength)
         {
             if (request == null) throw new VeoException(VeoErrorKind.InvalidParameters, "A generation request is required.");
-            string prompt = request.Prompt ?? "";
+            ValidatePrompt(request.Prompt, maxPromptLength);
+            string ratio = request.AspectRatio ?? "auto";
+            if (Array.IndexOf(AspectRatios, ratio) < 0)
+                throw new VeoException(VeoErrorKind.InvalidParameters,
+                    "The aspect ratio '" + ratio + "' is not supported; use auto, 16:9 or 9:16.");
+            if (request.ImageUrl != null && request.ImageUrl.Trim().Length == 0)
+                throw new VeoException(VeoErrorKind.InvalidParameters, "The image URL is empty.");
+            if (request.ImageKey != null && request.ImageKey.Trim().Length == 0)
+                throw new VeoException(VeoErrorKind.InvalidParameters, "The image key is empty.");
+        }
+
+        /// <summary>Throws InvalidParameters for an empty, white-space-only, too long or control-character prompt.</summary>
+        public static void ValidatePrompt(string? text, int maxPromptLength)
+        {
+            string prompt = text ?? "";
             if (prompt.Trim().Length == 0)
                 throw new VeoException(VeoErrorKind.InvalidParameters, "The prompt is required and must not be empty or only white space.");
             if (prompt.Length > maxPromptLength)
@@ -28,14 +42,6 @@ namespace Veo31.Core.Http
                     throw new VeoException(VeoErrorKind.InvalidParameters, string.Format(CultureInfo.InvariantCulture,
                         "The prompt contains the control character U+{0:X4} at position {1}; only tab, carriage return and line feed are allowed.", (int)c, i));
             }
-            string ratio = request.AspectRatio ?? "auto";
-            if (Array.IndexOf(AspectRatios, ratio) < 0)
-                throw new VeoException(VeoErrorKind.InvalidParameters,
-                    "The aspect ratio '" + ratio + "' is not supported; use auto, 16:9 or 9:16.");
-            if (request.ImageUrl != null && request.ImageUrl.Trim().Length == 0)
-                throw new VeoException(VeoErrorKind.InvalidParameters, "The image URL is empty.");
-            if (request.ImageKey != null && request.ImageKey.Trim().Length == 0)
-                throw new VeoException(VeoErrorKind.InvalidParameters, "The image key is empty.");
         }
 
         /// <summary>Magic-byte format of a file: Jpeg, Png, WebP or Unknown.</summary>

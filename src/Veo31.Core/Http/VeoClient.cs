@@ -16,13 +16,15 @@ namespace Veo31.Core.Http
 {
     /// <summary>
     /// The Veo 3.1 API over one shared HttpClient. Thread-safe: a session's cmdlets call it concurrently.
-    /// Every failure surfaces as <see cref="Errors.VeoException"/>.
+    /// Every failure surfaces as <see cref="Errors.VeoException"/>; a call on a disposed client throws ObjectDisposedException.
     /// </summary>
     public sealed class VeoClient : IDisposable
     {
         private readonly ApiTransport _transport;
         private readonly VideoDownloader _downloader;
-        private int _disposed;
+        private readonly object _gate = new object();
+        private int _inFlight;
+        private bool _disposed;
 
         public VeoClient(VeoClientOptions options, SecureString apiKey)
             : this(options, apiKey, null)
@@ -64,7 +66,7 @@ namespace Veo31.Core.Http
                     return content;
                 },
             };
-            return _transport.CallAsync(call, VideoJobParser.Parse, cancellationToken);
+            return InFlight(() => _transport.CallAsync(call, VideoJobParser.Parse, cancellationToken));
         }
 
         /// <summary>GET /video-status/{uuid}, retried as the session's rules allow.</summary>
@@ -90,7 +92,7 @@ namespace Veo31.Core.Http
             };
             try
             {
-                return await _transport.CallAsync(call, data => ForAskedUuid(VideoJobParser.Parse(data), id), cancellationToken).ConfigureAwait(false);
+                return await InFlight(() => _transport.CallAsync(call, data => ForAskedUuid(VideoJobParser.Parse(data), id), cancellationToken)).ConfigureAwait(false);
             }
             catch (VeoException ex)
             {
@@ -134,7 +136,7 @@ namespace Veo31.Core.Http
                     return form;
                 },
             };
-            UploadedImageInfo info = await _transport.CallAsync(call, UploadedImageParser.Parse, cancellationToken).ConfigureAwait(false);
+            UploadedImageInfo info = await InFlight(() => _transport.CallAsync(call, UploadedImageParser.Parse, cancellationToken)).ConfigureAwait(false);
             info.SourcePath = fullPath;
             info.Length = length;
             info.Format = format;
@@ -147,20 +149,59 @@ namespace Veo31.Core.Http
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
             ThrowIfDisposed();
-            return _downloader.DownloadAsync(videoUrl, destinationFile, overwrite, progress, cancellationToken);
+            return InFlight(() => _downloader.DownloadAsync(videoUrl, destinationFile, overwrite, progress, cancellationToken));
         }
 
+        /// <summary>
+        /// Closes the client: later calls throw ObjectDisposedException at once, while calls already running finish on the
+        /// open connection (each bounded by its own timeouts) and the HttpClient is released when the last one ends. Aborting
+        /// them would turn a request never sent into a "timeout" and a paid generation on the wire into an unknown outcome.
+        /// </summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) _transport.Dispose();
+            lock (_gate)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                if (_inFlight > 0) return;
+            }
+            _transport.Dispose();
         }
 
         public override string ToString() => "VeoClient(" + UrlRules.ShowUrl(BaseUri) + ")";
 
         private void ThrowIfDisposed()
         {
-            if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(VeoClient));
+            lock (_gate)
+            {
+                if (_disposed) throw Closed();
+            }
         }
+
+        /// <summary>Runs one call while holding the transport open; refuses to start on a disposed client.</summary>
+        private async Task<T> InFlight<T>(Func<Task<T>> call)
+        {
+            lock (_gate)
+            {
+                if (_disposed) throw Closed();
+                _inFlight++;
+            }
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            finally
+            {
+                bool release;
+                lock (_gate)
+                {
+                    release = --_inFlight == 0 && _disposed;
+                }
+                if (release) _transport.Dispose();
+            }
+        }
+
+        private static ObjectDisposedException Closed() => new ObjectDisposedException(nameof(VeoClient), "The Veo client was closed.");
 
         /// <summary>The name sent with an upload: the file's stem reduced to safe characters, with the extension of its real format.</summary>
         private static string UploadFileName(string fullPath, ImageFormat format)

@@ -9,7 +9,7 @@ using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
 {
-    /// <summary>Connects to the Veo 3.1 API and makes the session current. Never prompts.</summary>
+    /// <summary>Connects to the Veo 3.1 API and makes the session current in this runspace. Never prompts.</summary>
     [Cmdlet(VerbsCommunications.Connect, "Veo", DefaultParameterSetName = EnvironmentSet)]
     [OutputType(typeof(VeoSession))]
     public sealed class ConnectVeoCommand : PSCmdlet
@@ -20,7 +20,8 @@ namespace Veo31.PowerShell.Commands
         internal const string ApiKeyVariable = "VEO_API_KEY";
         internal const string BaseUriVariable = "VEO_BASE_URI";
 
-        /// <summary>The API key. Without -ApiKey or -Credential the key is read from $env:VEO_API_KEY.</summary>
+        /// <summary>The API key. Without -ApiKey or -Credential the key is read from $env:VEO_API_KEY. Surrounding white space is
+        /// removed; a key with control or non-ASCII characters is refused (InvalidApiKey).</summary>
         [Parameter(Mandatory = true, ParameterSetName = ApiKeySet, Position = 0)]
         [ValidateNotNull]
         public SecureString ApiKey { get; set; } = null!;
@@ -95,9 +96,14 @@ namespace Veo31.PowerShell.Commands
                 if (ParameterSetName == EnvironmentSet) key.Dispose();
             }
 
-            VeoSessionState.Replace(session)?.Dispose();
+            // The replaced session closes only if nobody else can be using it (see VeoSession.Retire).
+            VeoSessionState.Replace(session)?.Retire();
             WriteVerbose("Connected to " + session.BaseUri + "; job journal " + session.JournalPath + ".");
-            if (PassThru) WriteObject(session);
+            if (PassThru)
+            {
+                session.MarkHandedOut();
+                WriteObject(session);
+            }
         }
 
         // A call's total limit must leave room for every attempt the user allowed plus the backoff between them.

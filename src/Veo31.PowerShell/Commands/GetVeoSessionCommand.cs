@@ -2,7 +2,7 @@ using System.Management.Automation;
 
 namespace Veo31.PowerShell.Commands
 {
-    /// <summary>Gets the current session (made by the last Connect-Veo). The API key is never part of it.</summary>
+    /// <summary>Gets this runspace's current session (made by its last Connect-Veo). The API key is never part of it.</summary>
     [Cmdlet(VerbsCommon.Get, "VeoSession")]
     [OutputType(typeof(VeoSession))]
     public sealed class GetVeoSessionCommand : PSCmdlet
@@ -15,6 +15,7 @@ namespace Veo31.PowerShell.Commands
                 WriteVerbose("Not connected; run Connect-Veo.");
                 return;
             }
+            session.MarkHandedOut();
             WriteObject(session);
         }
     }

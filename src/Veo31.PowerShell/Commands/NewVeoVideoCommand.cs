@@ -17,9 +17,9 @@ namespace Veo31.PowerShell.Commands
     [OutputType(typeof(VeoVideo))]
     public sealed class NewVeoVideoCommand : VeoCmdlet
     {
-        /// <summary>What the video shows. Strings piped in become one video each.</summary>
+        /// <summary>What the video shows. Strings piped in become one video each; a bad piped prompt fails alone.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
+        [AllowEmptyString] // checked per item in Process, so an empty piped string is that item's InvalidParameters
         public string Prompt { get; set; } = "";
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -34,6 +34,14 @@ namespace Veo31.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? ImageKey { get; set; }
 
+        // A prompt given as an argument is the same for every item, so a bad one ends the command at once, as parameter
+        // validation does; a piped prompt is one item among others and fails alone.
+        protected override void Begin()
+        {
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
+                ValidateLocally(() => RequestValidation.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
+        }
+
         protected override void Process()
         {
             var request = new GenerateVideoRequest
@@ -44,7 +52,15 @@ namespace Veo31.PowerShell.Commands
                 ImageKey = ImageKey,
             };
             VeoClient client = ActiveSession.Client;
-            ValidateLocally(() => RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength), Prompt);
+            try
+            {
+                RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, Prompt);
+                return;
+            }
 
             if (!ShouldProcess(DescribeTarget(request), "Generate video (spends credits)")) return;
 

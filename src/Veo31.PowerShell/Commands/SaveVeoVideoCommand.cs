@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using Veo31.Core.Errors;
 using Veo31.Core.Files;
 using Veo31.Core.Jobs;
@@ -12,7 +14,8 @@ namespace Veo31.PowerShell.Commands
 {
     /// <summary>
     /// Downloads completed videos into a folder. The file is streamed to a temporary name and renamed into place
-    /// when complete; an existing file is replaced only with -Force. The API key is never sent to the video host.
+    /// when complete; an existing file is replaced only with -Force, and never when this command wrote it for an earlier
+    /// video. The API key is never sent to the video host.
     /// </summary>
     [Cmdlet(VerbsData.Save, "VeoVideo", DefaultParameterSetName = VideoSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
@@ -22,8 +25,11 @@ namespace Veo31.PowerShell.Commands
         internal const string DefaultTemplate = "{Uuid}.mp4";
 
         private string? _destination;
+        // The files this invocation wrote, with the uuid saved in each: a later video whose name collides fails instead.
+        private readonly Dictionary<string, string> _written = new Dictionary<string, string>(PathComparer);
 
-        /// <summary>The folder to save into (created if missing); default the current location.</summary>
+        /// <summary>The folder to save into (created if missing); default the current location. Relative paths resolve against
+        /// the PowerShell location; a path on another provider's drive (env:, variable:, HKLM:) is refused.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }
@@ -39,7 +45,29 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Begin()
         {
-            _destination = GetUnresolvedProviderPathFromPSPath(Destination ?? SessionState.Path.CurrentFileSystemLocation.Path);
+            _destination = ResolveDestination(Destination ?? SessionState.Path.CurrentFileSystemLocation.Path);
+        }
+
+        // Case-insensitive where the file system usually is (Windows, macOS), so two names of one file count as one.
+        private static StringComparer PathComparer => RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+
+        /// <summary>The destination as a file system path; another provider or a missing drive dooms every item, so it ends the command.</summary>
+        private string ResolveDestination(string path)
+        {
+            string resolved;
+            ProviderInfo provider;
+            try
+            {
+                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+            }
+            catch (Exception ex) when (ex is SessionStateException || ex is ArgumentException || ex is NotSupportedException)
+            {
+                ThrowTerminatingError(VeoErrorRecords.PathNotFoundRecord(path, ex));
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+            if (provider.Name != "FileSystem")
+                ThrowTerminatingError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The -Destination"));
+            return resolved;
         }
 
         protected override void Process()
@@ -63,6 +91,14 @@ namespace Veo31.PowerShell.Commands
                 return;
             }
 
+            if (_written.TryGetValue(file, out string? earlier))
+            {
+                var collision = new VeoException(VeoErrorKind.FileExists, "Video " + ready.Uuid + " was not saved: '" + file +
+                    "' was written a moment ago by this command for video " + earlier + ", and a file this command wrote is never replaced, " +
+                    "even with -Force. Use a -FileNameTemplate that tells the videos apart, such as '{Uuid}.mp4'.") { Uuid = ready.Uuid };
+                WriteItemError(collision, ready, ready.Uuid);
+                return;
+            }
             if (!ShouldProcess(file, "Save video " + ready.Uuid)) return;
             if (!EnsureDestinationFolder(ready)) return;
 
@@ -76,6 +112,7 @@ namespace Veo31.PowerShell.Commands
             if (!saved) return;
             DownloadResult result = outcome.Value;
             WarnJournalProblem(outcome.JournalError, ready.Uuid);
+            _written[file] = ready.Uuid;
             if (result.Resumes > 0) WriteVerbose("The download of " + ready.Uuid + " was resumed " + result.Resumes.ToString(CultureInfo.InvariantCulture) + " time(s).");
             WriteObject(new FileInfo(result.Path));
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using Veo31.Core.Errors;
@@ -35,45 +36,53 @@ namespace Veo31.PowerShell.Commands
             foreach (string file in ResolveFiles()) Upload(file);
         }
 
+        /// <summary>The files this record names; every path that names none (missing, on a missing drive, a folder, another
+        /// provider's item) is a non-terminating error of its own, so the other paths still upload.</summary>
         private IEnumerable<string> ResolveFiles()
         {
             var files = new List<string>();
-            if (ParameterSetName == LiteralPathSet)
-            {
-                foreach (string path in LiteralPath)
-                {
-                    string resolved = GetUnresolvedProviderPathFromPSPath(path);
-                    if (System.IO.File.Exists(resolved)) files.Add(resolved);
-                    else WritePathNotFound(path);
-                }
-                return files;
-            }
-
-            foreach (string path in Path)
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string path in literal ? LiteralPath : Path)
             {
                 try
                 {
-                    var resolved = GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
-                    if (provider.Name != "FileSystem")
-                    {
-                        WriteError(VeoErrorRecords.Create("NotAFileSystemPath", ErrorCategory.InvalidArgument,
-                            "'" + path + "' is not a file system path.", path));
-                        continue;
-                    }
-                    if (resolved.Count == 0) WritePathNotFound(path);
-                    foreach (string item in resolved)
-                    {
-                        if (System.IO.File.Exists(item)) files.Add(item);
-                        else if (!WildcardPattern.ContainsWildcardCharacters(path)) WritePathNotFound(path);
-                    }
+                    if (literal) AddLiteral(path, files);
+                    else AddMatches(path, files);
                 }
-                catch (ItemNotFoundException)
+                catch (Exception ex) when (ex is SessionStateException || ex is ArgumentException || ex is NotSupportedException || ex is System.IO.IOException)
                 {
-                    WritePathNotFound(path);
+                    // SessionStateException covers an item, drive or provider that does not exist ('Q:\x.png', 'nosuchdrive:\x.png').
+                    WriteError(VeoErrorRecords.PathNotFoundRecord(path, ex));
                 }
             }
             return files;
         }
+
+        private void AddLiteral(string path, List<string> files)
+        {
+            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            if (!IsFileSystem(provider)) WriteError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The path"));
+            else if (System.IO.File.Exists(resolved)) files.Add(resolved);
+            else WriteError(VeoErrorRecords.PathNotFoundRecord(path));
+        }
+
+        private void AddMatches(string path, List<string> files)
+        {
+            var resolved = GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+            if (!IsFileSystem(provider))
+            {
+                WriteError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The path"));
+                return;
+            }
+            if (resolved.Count == 0) WriteError(VeoErrorRecords.PathNotFoundRecord(path));
+            foreach (string item in resolved)
+            {
+                if (System.IO.File.Exists(item)) files.Add(item);
+                else if (!WildcardPattern.ContainsWildcardCharacters(path)) WriteError(VeoErrorRecords.PathNotFoundRecord(path));
+            }
+        }
+
+        private static bool IsFileSystem(ProviderInfo provider) => provider.Name == "FileSystem";
 
         private void Upload(string file)
         {
@@ -95,12 +104,6 @@ namespace Veo31.PowerShell.Commands
             bool uploaded = TryRunAsync(token => client.UploadImageAsync(file, progress, token), file, out UploadedImageInfo info);
             WriteProgress(TransferProgressRecords.Completed(ProgressActivityId, activity));
             if (uploaded) WriteObject(VeoImage.FromUpload(info, file));
-        }
-
-        private void WritePathNotFound(string path)
-        {
-            WriteError(new ErrorRecord(new ItemNotFoundException("Cannot find path '" + path + "' because it does not exist or is not a file."),
-                VeoErrorRecords.PathNotFound, ErrorCategory.ObjectNotFound, path));
         }
     }
 }

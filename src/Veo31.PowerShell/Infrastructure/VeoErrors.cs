@@ -10,6 +10,7 @@ namespace Veo31.PowerShell.Infrastructure
         public const string NotConnected = "NotConnected";
         public const string VideoNotCompleted = "VideoNotCompleted";
         public const string PathNotFound = "PathNotFound";
+        public const string NotAFileSystemPath = "NotAFileSystemPath";
         public const string UnexpectedError = "UnexpectedError";
         public const string JournalWriteFailed = "JournalWriteFailed";
 
@@ -31,11 +32,13 @@ namespace Veo31.PowerShell.Infrastructure
             VeoErrorKind.UnsafePath => ErrorCategory.InvalidArgument,
             VeoErrorKind.FileExists => ErrorCategory.ResourceExists,
             VeoErrorKind.DownloadIncomplete => ErrorCategory.ReadError,
+            VeoErrorKind.InvalidApiKey => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.NotSpecified,
         };
 
-        /// <summary>Failures that make every later call of the command fail too, so they end it.</summary>
-        public static bool IsTerminating(VeoErrorKind kind) => kind == VeoErrorKind.AuthenticationFailed;
+        /// <summary>Failures that make every later call of the command fail too, so they end it; any other failure is the item's own.</summary>
+        public static bool IsTerminating(VeoErrorKind kind)
+            => kind == VeoErrorKind.AuthenticationFailed || kind == VeoErrorKind.InsufficientCredits || kind == VeoErrorKind.InvalidApiKey;
 
         public static ErrorRecord FromCore(VeoException exception, object? target, string? uuid = null)
             => new ErrorRecord(VeoApiException.FromCore(exception, uuid), exception.Kind.ToString(), CategoryOf(exception.Kind), target);
@@ -46,6 +49,20 @@ namespace Veo31.PowerShell.Infrastructure
         public static ErrorRecord NotConnectedRecord()
             => Create(NotConnected, ErrorCategory.InvalidOperation,
                 "Not connected to the Veo API. Run Connect-Veo first, or pass a session with -Session.", null);
+
+        public static ErrorRecord NotAFileSystemPathRecord(string path, string what)
+            => Create(NotAFileSystemPath, ErrorCategory.InvalidArgument,
+                what + " '" + path + "' is not a file system path (it is on a drive of another provider, such as env:, variable: or HKLM:).", path);
+
+        /// <summary>A path that does not exist; for a drive that does not exist, the message names the drive.</summary>
+        public static ErrorRecord PathNotFoundRecord(string path, Exception? cause = null)
+        {
+            string why = cause is DriveNotFoundException drive
+                ? "the drive '" + drive.ItemName + "' does not exist"
+                : "it does not exist or is not a file";
+            return new ErrorRecord(new ItemNotFoundException("Cannot find path '" + path + "' because " + why + ".", cause),
+                PathNotFound, ErrorCategory.ObjectNotFound, path);
+        }
 
         public static ErrorRecord Unexpected(Exception exception, object? target)
             => Create(UnexpectedError, ErrorCategory.NotSpecified, "Unexpected error: " + exception.Message, target, exception);

@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
@@ -14,6 +16,10 @@ namespace Veo31.PowerShell
     /// </summary>
     public sealed class VeoSession : IDisposable
     {
+        private readonly object _gate = new object();
+        private int _users;
+        private bool _handedOut;
+        private bool _retired;
         private int _disposed;
 
         internal VeoSession(VeoClient client, JobJournal journal, int timeoutSec, int maxRetryCount, Uri? proxy)
@@ -32,7 +38,7 @@ namespace Veo31.PowerShell
         public Uri? Proxy { get; }
         public DateTimeOffset ConnectedAt { get; }
         public string JournalPath => Journal.Path;
-        /// <summary>False once Disconnect-Veo (or a newer Connect-Veo) closed it.</summary>
+        /// <summary>False once Disconnect-Veo closed it (or Connect-Veo replaced it, when nobody else can hold it).</summary>
         public bool IsOpen => Volatile.Read(ref _disposed) == 0;
 
         internal JobService Jobs { get; }
@@ -46,19 +52,107 @@ namespace Veo31.PowerShell
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) Client.Dispose();
         }
+
+        /// <summary>A command starts using the session; false when it is closed.</summary>
+        internal bool TryAcquire()
+        {
+            lock (_gate)
+            {
+                if (!IsOpen) return false;
+                _users++;
+                return true;
+            }
+        }
+
+        /// <summary>A command is done with the session; a retired session closes when its last command ends.</summary>
+        internal void Release()
+        {
+            bool close;
+            lock (_gate)
+            {
+                _users--;
+                close = _retired && _users == 0;
+            }
+            if (close) Dispose();
+        }
+
+        /// <summary>The session was written to the pipeline (Connect-Veo -PassThru, Get-VeoSession): whoever holds it may use it
+        /// with -Session in any runspace, so only Disconnect-Veo (or the garbage collector) closes it from now on.</summary>
+        internal void MarkHandedOut()
+        {
+            lock (_gate) _handedOut = true;
+        }
+
+        /// <summary>
+        /// No longer a runspace's current session (replaced by Connect-Veo, or its runspace closed). Never handed out, it can
+        /// only be in use by commands of that runspace that resolved it before: it closes now, or when the last of them ends.
+        /// </summary>
+        internal void Retire()
+        {
+            bool close;
+            lock (_gate)
+            {
+                if (_handedOut) return;
+                _retired = true;
+                close = _users == 0;
+            }
+            if (close) Dispose();
+        }
     }
 
-    /// <summary>The session cmdlets use when -Session is not given. Process-wide, like the defaults of most cloud modules.</summary>
+    /// <summary>
+    /// The session cmdlets use when -Session is not given: one per runspace, so the runspaces of ForEach-Object -Parallel,
+    /// thread jobs and hosted PowerShell instances each connect without touching the others. A session passed with
+    /// -Session works in any runspace.
+    /// </summary>
     public static class VeoSessionState
     {
-        private static VeoSession? _current;
+        private static readonly ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
+        // Commands run with no default runspace only when hosted oddly; they share this slot.
+        private static readonly Slot NoRunspace = new Slot();
 
-        public static VeoSession? Current => Volatile.Read(ref _current);
+        /// <summary>The current session of the runspace this thread runs.</summary>
+        public static VeoSession? Current => For(Runspace.DefaultRunspace)?.Session;
 
-        /// <summary>Makes session current and returns the one it replaced.</summary>
-        internal static VeoSession? Replace(VeoSession? session) => Interlocked.Exchange(ref _current, session);
+        /// <summary>The current session of a given runspace.</summary>
+        internal static VeoSession? CurrentOf(Runspace runspace) => Slots.TryGetValue(runspace, out Slot? slot) ? slot.Session : null;
 
-        /// <summary>Clears the current session if it is the given one.</summary>
-        internal static bool ClearIf(VeoSession session) => Interlocked.CompareExchange(ref _current, null, session) == session;
+        /// <summary>Makes session current in this thread's runspace and returns the one it replaced.</summary>
+        internal static VeoSession? Replace(VeoSession? session) => For(Runspace.DefaultRunspace, create: true)!.Exchange(session);
+
+        /// <summary>Clears this runspace's current session if it is the given one.</summary>
+        internal static bool ClearIf(VeoSession session) => For(Runspace.DefaultRunspace)?.ClearIf(session) ?? false;
+
+        private static Slot? For(Runspace? runspace, bool create = false)
+        {
+            if (runspace == null) return NoRunspace;
+            if (Slots.TryGetValue(runspace, out Slot? slot)) return slot;
+            if (!create) return null;
+            return Slots.GetValue(runspace, CreateSlot);
+        }
+
+        private static Slot CreateSlot(Runspace runspace)
+        {
+            var slot = new Slot();
+            // A closed runspace (ForEach-Object -Parallel ends its runspaces) retires its current session, so one never
+            // handed out releases its connections now rather than when the garbage collector finds it.
+            runspace.StateChanged += (_, e) =>
+            {
+                RunspaceState state = e.RunspaceStateInfo.State;
+                if (state == RunspaceState.Closed || state == RunspaceState.Broken) slot.Exchange(null)?.Retire();
+            };
+            return slot;
+        }
+
+        private sealed class Slot
+        {
+            private VeoSession? _session;
+
+            public VeoSession? Session => Volatile.Read(ref _session);
+
+            public VeoSession? Exchange(VeoSession? session) => Interlocked.Exchange(ref _session, session);
+
+            public bool ClearIf(VeoSession session) => Interlocked.CompareExchange(ref _session, null, session) == session;
+        }
     }
 }
