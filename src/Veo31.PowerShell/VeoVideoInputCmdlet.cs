@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
+using Veo31.Core.Errors;
+using Veo31.PowerShell.Infrastructure;
 using Veo31.PowerShell.Completion;
 
 namespace Veo31.PowerShell
@@ -24,15 +26,37 @@ namespace Veo31.PowerShell
         [ArgumentCompleter(typeof(JournalUuidCompleter))]
         public string[] Uuid { get; set; } = null!;
 
-        /// <summary>This record's input as videos; a bare uuid becomes a video whose status is not known yet.</summary>
+        /// <summary>
+        /// This record's input as videos; a bare uuid becomes a video whose status is not known yet. A journal record of
+        /// a request whose answer was lost has no uuid to act on: it gets an error of its own and is skipped.
+        /// </summary>
         protected IEnumerable<VeoVideo> InputVideos()
         {
             if (ParameterSetName == VideoSet)
             {
-                foreach (VeoVideo video in InputObject) yield return video;
+                foreach (VeoVideo video in InputObject)
+                {
+                    if (video.Status == VeoVideoStatus.OutcomeUnknown || string.IsNullOrWhiteSpace(video.Uuid))
+                    {
+                        WriteError(NoUuidRecord(video));
+                        continue;
+                    }
+                    yield return video;
+                }
                 yield break;
             }
             foreach (string uuid in Uuid) yield return new VeoVideo(uuid.Trim());
         }
+    
+        private static ErrorRecord NoUuidRecord(VeoVideo video)
+        {
+            var lost = new VeoException(VeoErrorKind.GenerationOutcomeUnknown,
+                "This journal record is a generation request whose answer was lost (prompt '" + Short(video.Prompt) + "', request fingerprint " +
+                (video.RequestFingerprint ?? "unknown") + "): it has no uuid to wait for or save. The API may have started it and charged for it; " +
+                "check your jobs before submitting it again.") { RequestFingerprint = video.RequestFingerprint };
+            return VeoErrorRecords.FromCore(lost, video);
+        }
+
+        private static string Short(string? text) => text == null ? "" : text.Length > 60 ? text.Substring(0, 57) + "..." : text;
     }
 }

@@ -101,6 +101,13 @@ Describe 'Waiting that adapts to the service' {
             (Get-Item -LiteralPath $env:VEO_JOURNAL).Length | Should -Be $size
         }
 
+        It 'completes -Uuid from the journal at the prompt' {
+            $video = New-VeoVideo -Prompt 'complete me at the prompt'
+            $line = "Wait-VeoVideo -Uuid $($video.Uuid.Substring(0, 8))"
+            $result = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $result.CompletionMatches.CompletionText | Should -Contain $video.Uuid
+        }
+
         It 'resolves a relative $env:VEO_JOURNAL against the PowerShell location' {
             $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'here') -Force
             $saved = $env:VEO_JOURNAL
@@ -151,6 +158,10 @@ Describe 'Waiting that adapts to the service' {
             $lost.RequestFingerprint | Should -Match '^[0-9a-f]{16}$'
             $newErrors[0].Exception.Message | Should -Match $lost.RequestFingerprint
             Get-VeoVideo -Pending | Where-Object Prompt -EQ 'answer lost on the way' | Should -BeNullOrEmpty
+            $lost | Wait-VeoVideo -PollIntervalSec 0.1 -ErrorVariable waitErrors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $waitErrors.Count | Should -Be 1
+            $waitErrors[0].FullyQualifiedErrorId | Should -BeLike 'GenerationOutcomeUnknown,*'
+            $waitErrors[0].Exception.Message | Should -Match $lost.RequestFingerprint
         }
     }
 }

@@ -64,49 +64,53 @@ namespace Veo31.Core.Jobs
                     probe = true;
                 }
 
-                VideoJobInfo job;
+                // Whatever happens to the probe's own poll (an answer, a failure, a failed job), the jobs waiting for it
+                // must be released: null says "no answer, probe again", false "answers carry no estimate".
+                bool? learned = null;
                 try
                 {
-                    job = await PollOnceAsync(state.Uuid, cancellationToken).ConfigureAwait(false);
-                }
-                catch (VeoException ex) when (ex.Kind == VeoErrorKind.RateLimited)
-                {
-                    // "Slower", not "failed": the rate control now paces the session; ask again when it lets us.
-                    if (probe) Learner.EndProbe(learned: null);
-                    continue;
-                }
-                catch (VeoException ex) when (IsWorthPollingAgain(ex))
-                {
-                    if (probe) Learner.EndProbe(learned: null);
-                    if (++state.ConsecutiveFailures >= options.MaxConsecutiveFailures) throw;
-                    state.LastPollAt = Now();
-                    onStatus(WaitEvent.Retrying(state.Uuid, ex));
-                    continue;
-                }
-                catch
-                {
-                    if (probe) Learner.EndProbe(learned: null);
-                    throw;
-                }
+                    VideoJobInfo job;
+                    try
+                    {
+                        job = await PollOnceAsync(state.Uuid, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (VeoException ex) when (ex.Kind == VeoErrorKind.RateLimited)
+                    {
+                        // "Slower", not "failed": the rate control now paces the session; ask again when it lets us.
+                        continue;
+                    }
+                    catch (VeoException ex) when (IsWorthPollingAgain(ex))
+                    {
+                        if (++state.ConsecutiveFailures >= options.MaxConsecutiveFailures) throw;
+                        state.LastPollAt = Now();
+                        onStatus(WaitEvent.Retrying(state.Uuid, ex));
+                        continue;
+                    }
 
-                double answeredAt = Now();
-                state.ConsecutiveFailures = 0;
-                state.LastPollAt = answeredAt;
-                VeoException? journalError = record(job);
-                if (journalError != null) onStatus(WaitEvent.JournalProblem(state.Uuid, journalError));
+                    double answeredAt = Now();
+                    state.ConsecutiveFailures = 0;
+                    state.LastPollAt = answeredAt;
+                    VeoException? journalError = record(job);
+                    if (journalError != null) onStatus(WaitEvent.JournalProblem(state.Uuid, journalError));
 
-                // The failed status reaches the caller before the failure does, so the error's target shows it.
-                if (job.Status == VideoStatus.Failed) onStatus(WaitEvent.Polled(job));
-                VideoJobInfo? finished = Finished(job, state, options);
-                if (finished == null)
-                {
+                    // The failed status reaches the caller before the failure does, so the error's target shows it.
+                    if (job.Status == VideoStatus.Failed) onStatus(WaitEvent.Polled(job));
+                    VideoJobInfo? finished = Finished(job, state, options);
+                    if (finished != null)
+                    {
+                        if (state.SubmittedAt.HasValue) Learner.Observe(state.SubmittedAt.Value, answeredAt);
+                        learned = state.SubmittedAt.HasValue ? true : (bool?)null;
+                        return finished;
+                    }
                     state.Observe(job, answeredAt);
                     if (state.SubmittedAt.HasValue && state.OwnEstimate.HasValue) Learner.Observe(state.SubmittedAt.Value, state.OwnEstimate.Value);
+                    learned = state.OwnEstimate.HasValue;
                     onStatus(WaitEvent.Polled(job));
                 }
-                if (finished != null && state.SubmittedAt.HasValue) Learner.Observe(state.SubmittedAt.Value, answeredAt);
-                if (probe) Learner.EndProbe(learned: state.OwnEstimate.HasValue || finished != null);
-                if (finished != null) return finished;
+                finally
+                {
+                    if (probe) Learner.EndProbe(learned);
+                }
             }
         }
 

@@ -129,9 +129,11 @@ namespace Veo31.Core.Journal
         // Caller holds the store lock and has just refreshed, so the fold is the whole store before this record.
         private void AppendLocked(byte[] record, bool durable)
         {
+            ConvertToUtf8IfForeign();
             _store.Append(record, durable);
             JournalFold fold = Refresh();
-            if (fold.Lines > MinLinesBeforeCompaction && fold.Lines > LinesPerJobBeforeCompaction * fold.Count)
+            // A line it could not read may still be someone's paid uuid (a newer format, a hand edit): never compact it away.
+            if (fold.Unreadable == 0 && fold.Lines > MinLinesBeforeCompaction && fold.Lines > LinesPerJobBeforeCompaction * fold.Count)
                 Compact(fold);
         }
 
@@ -139,12 +141,7 @@ namespace Veo31.Core.Journal
         {
             byte[] contents = JournalRecordCodec.Snapshot(fold.Entries, Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
             _store.Replace(contents);
-            lock (_foldLock)
-            {
-                _foldedLength = 0;
-                _foldedHead = Array.Empty<byte>();
-                _fold = new JournalFold();
-            }
+            ResetFold();
             Refresh();
         }
 
@@ -155,26 +152,73 @@ namespace Veo31.Core.Journal
             {
                 JournalRead read = _store.ReadFrom(_foldedLength, HeadBytes);
                 bool replaced = read.Length < _foldedLength || !SameHead(read.Head, _foldedHead);
-                if (replaced && _foldedLength > 0)
+                Encoding? foreign = ForeignEncoding(read.Head);
+                if ((replaced || foreign != null) && _foldedLength > 0)
                 {
                     _fold = new JournalFold();
                     _foldedLength = 0;
                     read = _store.ReadFrom(0, HeadBytes);
                 }
                 _foldedHead = read.Head;
+                if (foreign != null)
+                {
+                    // A journal re-saved as UTF-16 (Windows PowerShell 5.1's Out-File): read it whole; the next write
+                    // converts it back to UTF-8 before appending, so no record is ever lost to an encoding.
+                    _fold.ForeignEncoding = true;
+                    FoldText(foreign.GetString(read.Tail).TrimStart('\uFEFF'));
+                    _foldedLength = read.Length;
+                    return _fold;
+                }
                 int complete = Array.LastIndexOf(read.Tail, (byte)'\n') + 1;
                 if (complete > 0)
                 {
-                    string text = new UTF8Encoding(false).GetString(read.Tail, 0, complete);
-                    foreach (string line in text.Split('\n'))
-                    {
-                        if (line.Trim().Length == 0) continue;
-                        _fold.Lines++;
-                        JournalRecordCodec.FoldInto(line, _fold);
-                    }
+                    int skip = _foldedLength == 0 && HasUtf8Bom(read.Tail) ? 3 : 0;
+                    FoldText(new UTF8Encoding(false).GetString(read.Tail, skip, complete - skip));
                     _foldedLength += complete;
                 }
                 return _fold;
+            }
+        }
+
+        private void FoldText(string text)
+        {
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.Trim().Length == 0) continue;
+                _fold.Lines++;
+                if (!JournalRecordCodec.FoldInto(line.TrimEnd('\r'), _fold)) _fold.Unreadable++;
+            }
+        }
+
+        private static bool HasUtf8Bom(byte[] bytes) => bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
+
+        private static Encoding? ForeignEncoding(byte[] head)
+        {
+            if (head.Length >= 2 && head[0] == 0xFF && head[1] == 0xFE) return Encoding.Unicode;
+            if (head.Length >= 2 && head[0] == 0xFE && head[1] == 0xFF) return Encoding.BigEndianUnicode;
+            return null;
+        }
+
+        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock and has just refreshed).</summary>
+        private void ConvertToUtf8IfForeign()
+        {
+            JournalRead read = _store.ReadFrom(0, HeadBytes);
+            Encoding? foreign = ForeignEncoding(read.Head);
+            if (foreign == null) return;
+            string text = foreign.GetString(read.Tail).TrimStart('\uFEFF').Replace("\r\n", "\n");
+            if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
+            _store.Replace(new UTF8Encoding(false).GetBytes(text));
+            ResetFold();
+            Refresh();
+        }
+
+        private void ResetFold()
+        {
+            lock (_foldLock)
+            {
+                _foldedLength = 0;
+                _foldedHead = Array.Empty<byte>();
+                _fold = new JournalFold();
             }
         }
 
@@ -203,6 +247,9 @@ namespace Veo31.Core.Journal
         private readonly List<JournalEntry> _order = new List<JournalEntry>();
 
         public int Lines { get; set; }
+        /// <summary>Lines that could not be read as a record; while there are any, the journal is never compacted.</summary>
+        public int Unreadable { get; set; }
+        public bool ForeignEncoding { get; set; }
         public int Count => _order.Count;
         public IReadOnlyList<JournalEntry> Entries => _order;
 

@@ -113,8 +113,8 @@ namespace Veo31.Core.Journal
             return raw == null || string.Equals(raw, StatusText(job.Status), StringComparison.OrdinalIgnoreCase) ? null : raw;
         }
 
-        /// <summary>Applies one line to the fold; a corrupt or partial line is skipped.</summary>
-        public static void FoldInto(string line, JournalFold fold)
+        /// <summary>Applies one line to the fold; a corrupt or partial line is skipped and false returned.</summary>
+        public static bool FoldInto(string line, JournalFold fold)
         {
             JsonDocument document;
             try
@@ -123,12 +123,12 @@ namespace Veo31.Core.Journal
             }
             catch (JsonException)
             {
-                return;
+                return false;
             }
             using (document)
             {
                 JsonElement root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) return;
+                if (root.ValueKind != JsonValueKind.Object) return false;
                 string? kind = Text(root, "event");
                 string? uuid = Text(root, "uuid");
                 DateTimeOffset at = Date(root, "at") ?? DateTimeOffset.MinValue;
@@ -143,9 +143,10 @@ namespace Veo31.Core.Journal
                     lost.LastStatus = VideoStatus.Unknown;
                     ReadRequest(root, lost);
                     lost.FailureReason = Text(root, "reason") ?? Text(root, "failureReason") ?? lost.FailureReason;
-                    return;
+                    return true;
                 }
-                if (string.IsNullOrEmpty(uuid) || kind == null) return;
+                if (kind == "journal") return true;
+                if (string.IsNullOrEmpty(uuid) || kind == null) return false;
                 JournalEntry entry = fold.GetOrAdd(uuid!, () => new JournalEntry { Uuid = uuid!, Submitted = at, LastStatus = VideoStatus.Pending });
 
                 switch (kind)
@@ -183,6 +184,7 @@ namespace Veo31.Core.Journal
                         entry.RequestFingerprint = fingerprint;
                         break;
                 }
+                return true;
             }
         }
 

@@ -21,8 +21,8 @@ namespace Veo31.PowerShell.Completion
             IReadOnlyList<JournalEntry> entries;
             try
             {
-                var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
-                entries = JournalLocation.ForReading(runspace?.SessionStateProxy.Path, VeoSessionState.Current).ReadAll();
+                JobJournal journal = VeoSessionState.Current?.Journal ?? new JobJournal(JournalLocation.ForCompletion(CurrentLocation()));
+                entries = journal.ReadAll();
             }
             catch (Exception)
             {
@@ -35,6 +35,22 @@ namespace Veo31.PowerShell.Completion
                 .Take(MaxResults)
                 .Select(e => new CompletionResult(Quote(e.Uuid), e.Uuid, CompletionResultType.ParameterValue, Tooltip(e)))
                 .ToList();
+        }
+
+        // Completion runs inside the user's pipeline, where SessionStateProxy.Path refuses to answer; a nested
+        // Get-Location in the same runspace does.
+        private static string? CurrentLocation()
+        {
+            try
+            {
+                using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+                PathInfo? location = shell.AddCommand("Microsoft.PowerShell.Management\\Get-Location").Invoke<PathInfo>().FirstOrDefault();
+                return location?.Provider.Name == "FileSystem" ? location.ProviderPath : null;
+            }
+            catch (Exception ex) when (ex is PSInvalidOperationException || ex is InvalidOperationException || ex is RuntimeException)
+            {
+                return null;
+            }
         }
 
         private static string Tooltip(JournalEntry entry)

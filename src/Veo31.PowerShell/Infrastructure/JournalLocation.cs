@@ -13,6 +13,13 @@ namespace Veo31.PowerShell.Infrastructure
         public static string Resolve(PathIntrinsics path, string? explicitPath)
             => path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrWhiteSpace(explicitPath) ? JobJournal.DefaultPath : explicitPath!.Trim());
 
+        /// <summary>For tab completion, which cannot ask PowerShell to resolve paths: a relative path against the given location.</summary>
+        public static string ForCompletion(string? currentLocation)
+        {
+            string path = JobJournal.DefaultPath;
+            return System.IO.Path.IsPathRooted(path) || currentLocation == null ? path : System.IO.Path.Combine(currentLocation, path);
+        }
+
         /// <summary>The journal of the current session, else the one Connect-Veo would use now.</summary>
         /// <param name="path">The caller's PowerShell paths; null off the pipeline thread (the process directory is used then).</param>
         public static JobJournal ForReading(PathIntrinsics? path, VeoSession? session)
