@@ -67,9 +67,8 @@ public class PollPlannerTests
         var learner = new DurationLearner();
         var fresh = new PollState("u") { LastPollAt = 0, SubmittedAt = 0 };
         Assert.True(learner.ShouldProbe(fresh));
-        Assert.True(learner.TryBeginProbe());
-        Assert.False(learner.TryBeginProbe());
-        var waiting = learner.ProbeFinished;
+        Assert.True(learner.TryBeginProbe(out _));
+        Assert.False(learner.TryBeginProbe(out var waiting));
         learner.Observe(0, 10); learner.Observe(0, 30); learner.Observe(0, 20);
         learner.EndProbe(learned: true);
         Assert.True(waiting.IsCompleted);
@@ -82,8 +81,10 @@ public class PollPlannerTests
     {
         var learner = new DurationLearner();
         var fresh = new PollState("u") { LastPollAt = 0, SubmittedAt = 0 };
-        Assert.True(learner.TryBeginProbe());
+        Assert.True(learner.TryBeginProbe(out _));
         learner.EndProbe(learned: false);
         Assert.False(learner.ShouldProbe(fresh));
+        learner.Observe(0, 12);
+        Assert.False(learner.ShouldProbe(fresh), "with a duration known there is nothing to probe");
     }
 }

@@ -103,6 +103,8 @@ namespace Veo31.Core.Jobs
             }
         }
 
+        /// <summary>A job's own estimate of when it will be done. (When a job is seen done says little: it may have been
+        /// done long before anyone asked, so completions are not learned from.)</summary>
         public void Observe(double submittedAt, double doneAt)
         {
             double duration = doneAt - submittedAt;
@@ -111,6 +113,7 @@ namespace Veo31.Core.Jobs
             {
                 _samples.Enqueue(duration);
                 while (_samples.Count > MaxSamples) _samples.Dequeue();
+                _probeTaughtNothing = false;
             }
         }
 
@@ -121,20 +124,17 @@ namespace Veo31.Core.Jobs
             lock (_gate) return _samples.Count == 0 && !_probeTaughtNothing;
         }
 
-        /// <summary>True: this job is the probe. False: another job is; wait for <see cref="ProbeFinished"/>.</summary>
-        public bool TryBeginProbe()
+        /// <summary>True: this job is the probe. False: another job is; wait for <paramref name="probeFinished"/>, taken
+        /// in the same step so a probe that ends meanwhile cannot be missed.</summary>
+        public bool TryBeginProbe(out System.Threading.Tasks.Task probeFinished)
         {
             lock (_gate)
             {
+                probeFinished = _probeDone.Task;
                 if (_probing) return false;
                 _probing = true;
                 return true;
             }
-        }
-
-        public System.Threading.Tasks.Task ProbeFinished
-        {
-            get { lock (_gate) return _probeDone.Task; }
         }
 
         /// <param name="learned">True: the answer taught a duration; false: it carried no estimate; null: no answer (try again).</param>
@@ -144,7 +144,7 @@ namespace Veo31.Core.Jobs
             lock (_gate)
             {
                 _probing = false;
-                // An answer without any estimate: the service gives no hints, so nobody waits for probes again.
+                // An answer without any estimate: nobody waits for probes again until some job gives an estimate.
                 if (learned == false && _samples.Count == 0) _probeTaughtNothing = true;
                 done = _probeDone;
                 _probeDone = NewSignal();

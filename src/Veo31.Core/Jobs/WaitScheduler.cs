@@ -16,7 +16,7 @@ namespace Veo31.Core.Jobs
     /// </summary>
     internal sealed class WaitScheduler
     {
-        internal const int MaxPollsInFlight = 8;
+        internal const int MaxPollsInFlight = 4;
 
         private readonly VeoClient _client;
         private readonly SemaphoreSlim _slots = new SemaphoreSlim(MaxPollsInFlight);
@@ -56,9 +56,9 @@ namespace Veo31.Core.Jobs
                 bool probe = false;
                 if (Learner.ShouldProbe(state))
                 {
-                    if (!Learner.TryBeginProbe())
+                    if (!Learner.TryBeginProbe(out Task probeFinished))
                     {
-                        await WaitOrCancel(Learner.ProbeFinished, options.PollInterval, cancellationToken).ConfigureAwait(false);
+                        await WaitOrCancel(probeFinished, options.PollInterval, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
                     probe = true;
@@ -98,8 +98,8 @@ namespace Veo31.Core.Jobs
                     VideoJobInfo? finished = Finished(job, state, options);
                     if (finished != null)
                     {
-                        if (state.SubmittedAt.HasValue) Learner.Observe(state.SubmittedAt.Value, answeredAt);
-                        learned = state.SubmittedAt.HasValue ? true : (bool?)null;
+                        // Done at the first look teaches no duration; the others poll at their own floor.
+                        learned = state.OwnEstimate.HasValue;
                         return finished;
                     }
                     state.Observe(job, answeredAt);

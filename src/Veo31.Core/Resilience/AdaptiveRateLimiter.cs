@@ -18,7 +18,7 @@ namespace Veo31.Core.Resilience
     internal sealed class AdaptiveRateLimiter
     {
         internal const double Beta = 0.7;           // multiplicative decrease
-        internal const double ScaleConstant = 0.4;  // cubic growth (requests/s per s^3), as botocore
+        internal const double ScaleConstant = 0.2;  // cubic growth (requests/s per s^3); botocore uses 0.4, half probes the limit half as often
         internal const double MinRate = 0.5;        // requests per second
         private const double MeasureWindowSeconds = 1.0;
 
