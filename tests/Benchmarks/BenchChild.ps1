@@ -5,7 +5,8 @@
     Writes one JSON object to -ResultPath. Scenarios:
       Status    1,000 Get-VeoVideoStatus -Uuid vs 1,000 Invoke-RestMethod (alternating rounds), then N distinct
                 uuids piped into one Get-VeoVideoStatus vs an Invoke-RestMethod loop (alternating rounds).
-      Wait      -Side Module|Loop: creates -Jobs jobs of -JobSeconds, then waits for all of them.
+      Wait      -Side Module|Loop: creates -Jobs jobs of -JobSeconds (or spread evenly up to -MaxJobSeconds), then
+                waits for all of them (Wait-VeoVideo vs a sequential Invoke-RestMethod / Start-Sleep loop).
       Upload    -Side Module|Irm: uploads -FilePath once (after a small warm-up upload).
       Download  -Side Module|Iwr: downloads the video of -Uuid once (after a warm-up status/request).
     Memory: PeakWorkingSet64 of this process. For Upload/Download the peak is reset just before the transfer
@@ -25,6 +26,7 @@ param(
     [string] $UuidFile,
     [int] $Jobs = 500,
     [double] $JobSeconds = 10,
+    [double] $MaxJobSeconds = 0,
     [double] $PollIntervalSec = 2,
     [string] $FilePath,
     [string] $WarmupFilePath,
@@ -96,30 +98,48 @@ switch ($Scenario) {
     }
 
     'Wait' {
+        # Job i lasts JobSeconds, or, with -MaxJobSeconds, a duration spread evenly from JobSeconds to MaxJobSeconds
+        # over the batch (a [seconds=N] marker in each prompt). Both sides take a timestamp when each creation answer
+        # arrives: job i is over at the latest at that time plus its duration.
         if ($Side -eq 'Module') { Import-Module $ModulePath; Connect-Veo -BaseUri $api -ApiKey $secure }
-        $prompt = "benchmark wait [seconds=$JobSeconds]"
+        $maxSeconds = if ($MaxJobSeconds -gt 0) { $MaxJobSeconds } else { $JobSeconds }
+        $durations = @(foreach ($i in 1..$Jobs) {
+            if ($Jobs -eq 1) { $JobSeconds } else { [Math]::Round($JobSeconds + ($maxSeconds - $JobSeconds) * ($i - 1) / ($Jobs - 1), 1) }
+        })
+        $prompts = @(foreach ($i in 1..$Jobs) { "benchmark wait [seconds=$($durations[$i - 1].ToString([cultureinfo]::InvariantCulture))] #$i" })
+        $answeredMs = [Collections.Generic.List[double]]::new()
         $sw = [Diagnostics.Stopwatch]::StartNew()
         if ($Side -eq 'Module') {
-            $created = @(1..$Jobs | ForEach-Object { "$prompt #$_" } | New-VeoVideo)
+            $created = @($prompts | New-VeoVideo | ForEach-Object { $answeredMs.Add($sw.Elapsed.TotalMilliseconds); $_ })
         } else {
-            $created = @(foreach ($i in 1..$Jobs) {
-                $body = @{ generationType = 'text_to_video'; prompt = "$prompt #$i" } | ConvertTo-Json -Compress
+            $created = @(foreach ($prompt in $prompts) {
+                $body = @{ generationType = 'text_to_video'; prompt = $prompt } | ConvertTo-Json -Compress
                 (Invoke-RestMethod -Method Post -Uri "$api/generate-video" -Headers $headers -ContentType 'application/json' -Body $body).data
+                $answeredMs.Add($sw.Elapsed.TotalMilliseconds)
             })
         }
+        if ($created.Count -ne $Jobs) { throw "Created $($created.Count) of $Jobs jobs." }
         $lastCreatedMs = $sw.Elapsed.TotalMilliseconds
         $gcBefore = Get-GcCounts
         $waitStartMs = $sw.Elapsed.TotalMilliseconds
+        $result.WaitStartUtc = [DateTime]::UtcNow.ToString('o')
+        $errors = 0
         if ($Side -eq 'Module') {
-            $done = @($created | Wait-VeoVideo -PollIntervalSec $PollIntervalSec)
+            $waitErrors = $null
+            $done = @($created | Wait-VeoVideo -PollIntervalSec $PollIntervalSec -ErrorAction SilentlyContinue -ErrorVariable waitErrors)
             $completed = @($done | Where-Object { "$($_.Status)" -eq 'Completed' }).Count
+            $errors = @($waitErrors).Count
+            $result.ErrorSample = @($waitErrors | Select-Object -First 3 | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
         } else {
+            # The user's loop: one job after the other, sleep the interval between polls. A failed request (e.g. 429)
+            # is what a script with the default ErrorActionPreference gets: an error, then the next poll an interval later.
             $completed = 0
             foreach ($job in $created) {
                 while ($true) {
-                    $s = (Invoke-RestMethod -Uri "$api/video-status/$($job.uuid)" -Headers $headers).data
-                    if ($s.status -eq 'completed') { $completed++; break }
-                    if ($s.status -eq 'failed') { break }
+                    try { $s = (Invoke-RestMethod -Uri "$api/video-status/$($job.uuid)" -Headers $headers).data }
+                    catch { $errors++; $s = $null }
+                    if ($s -and $s.status -eq 'completed') { $completed++; break }
+                    if ($s -and $s.status -eq 'failed') { break }
                     Start-Sleep -Seconds $PollIntervalSec
                 }
             }
@@ -128,10 +148,12 @@ switch ($Scenario) {
         $gcAfter = Get-GcCounts
         $result.Jobs = $Jobs
         $result.Completed = $completed
+        $result.Failed = $Jobs - $completed
+        $result.Errors = $errors
         $result.CreateMs = $lastCreatedMs
         $result.WaitMs = $waitMs
-        # The last job was created at or before lastCreatedMs, so it needed at most this long after the wait began.
-        $result.SlowestRemainingMs = [Math]::Max(0, $JobSeconds * 1000 - ($waitStartMs - $lastCreatedMs))
+        # Time from the start of the wait until the last job is over, at the latest (creation answer + duration).
+        $result.SlowestRemainingMs = [Math]::Max(0, (@(0..($Jobs - 1) | ForEach-Object { $answeredMs[$_] + $durations[$_] * 1000 }) | Measure-Object -Maximum).Maximum - $waitStartMs)
         $result.PeakWs = Get-PeakWs
         $result.Gc = @(0..2 | ForEach-Object { $gcAfter[$_] - $gcBefore[$_] })
     }

@@ -9,6 +9,8 @@
       Status    Get-VeoVideoStatus -Uuid vs Invoke-RestMethod (same header), one warm pwsh; and distinct
                 uuids piped into one Get-VeoVideoStatus vs an Invoke-RestMethod loop (order verified)
       Wait      Wait-VeoVideo vs a foreach / Invoke-RestMethod / Start-Sleep loop, each in its own pwsh
+      WaitAdaptive  the same pair in three harder settings: a rate-limited status endpoint, exact estimatedTime,
+                and 200 jobs of 60 to 180 s with noisy estimatedTime (one run per side: the last takes ~4 min a run)
       Upload    Send-VeoImage vs curl -F vs Invoke-RestMethod -Form, one pwsh per run
       Download  Save-VeoVideo vs curl -o vs Invoke-WebRequest -OutFile, one pwsh per run
     -Quick runs every benchmark small (a smoke run of the harness); its figures are not written to
@@ -24,7 +26,7 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [switch] $Quick,
-    [ValidateSet('Import', 'Status', 'Wait', 'Upload', 'Download')] [string[]] $Only = @('Import', 'Status', 'Wait', 'Upload', 'Download'),
+    [ValidateSet('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download')] [string[]] $Only = @('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download'),
     [string] $ReportPath,
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "veo31-bench-$([guid]::NewGuid().ToString('n'))")
 )
@@ -44,11 +46,22 @@ if (-not $ReportPath -and -not $Quick) { $ReportPath = Join-Path $repoRoot 'docs
 # Sizes and repetitions. The full set keeps ./build.ps1 -Task Bench under about 15 minutes on 2 cores.
 $p = if ($Quick) {
     @{ ImportRuns = 3; StatusCalls = 200; StatusRounds = 2; Distinct = 200; WaitJobs = 50; WaitSeconds = 4; WaitInterval = 2; WaitRuns = 1
-       UploadBytes = 10MB; UploadRuns = 1; DownloadBytes = 50MB; DownloadRuns = 1 }
+       UploadBytes = 10MB; UploadRuns = 1; DownloadBytes = 50MB; DownloadRuns = 1
+       Adaptive = @(
+           @{ Name = 'RateLimited'; Jobs = 20; JobSeconds = 6; MaxJobSeconds = 6; Interval = 2; Emulator = @('--rate-limit-status', '10', '--retry-after', '1'); Slack = 2 }
+           @{ Name = 'ExactEstimate'; Jobs = 20; JobSeconds = 6; MaxJobSeconds = 6; Interval = 2; Emulator = @('--estimated-time', 'exact'); Slack = 1 }
+           @{ Name = 'NoisySpread'; Jobs = 30; JobSeconds = 6; MaxJobSeconds = 15; Interval = 2; Emulator = @('--estimated-time', 'noisy', '--seed', '1'); Slack = 'Max' }) }
 } else {
     @{ ImportRuns = 9; StatusCalls = 1000; StatusRounds = 5; Distinct = 1000; WaitJobs = 500; WaitSeconds = 10; WaitInterval = 2; WaitRuns = 2
-       UploadBytes = 50MB - 4KB; UploadRuns = 5; DownloadBytes = 500MB; DownloadRuns = 3 }
+       UploadBytes = 50MB - 4KB; UploadRuns = 5; DownloadBytes = 500MB; DownloadRuns = 3
+       # WaitAdaptive: one run per side (the third takes about 4 minutes a run). Slack: intervals allowed after the
+       # slowest job, or 'Max' for -MaxPollIntervalSec (its default, 60 s).
+       Adaptive = @(
+           @{ Name = 'RateLimited'; Jobs = 100; JobSeconds = 30; MaxJobSeconds = 30; Interval = 5; Emulator = @('--rate-limit-status', '10', '--retry-after', '1'); Slack = 2 }
+           @{ Name = 'ExactEstimate'; Jobs = 100; JobSeconds = 20; MaxJobSeconds = 20; Interval = 2; Emulator = @('--estimated-time', 'exact'); Slack = 1 }
+           @{ Name = 'NoisySpread'; Jobs = 200; JobSeconds = 60; MaxJobSeconds = 180; Interval = 5; Emulator = @('--estimated-time', 'noisy', '--seed', '1'); Slack = 'Max' }) }
 }
+$defaultMaxPollIntervalSec = 60 # Wait-VeoVideo -MaxPollIntervalSec default
 
 $null = New-Item -ItemType Directory -Path $WorkPath -Force
 # A private copy of the module: a build running meanwhile (out/ is rebuilt by every build) cannot pull it away.
@@ -111,6 +124,45 @@ function New-Jobs($Emulator, [int] $Count, [string] $Prompt) {
 function Wait-Completed($Emulator, [string] $Uuid) {
     $headers = @{ Authorization = "Bearer $($Emulator.ApiKey)" }
     while ((Invoke-RestMethod -Uri "$($Emulator.ApiUri)/video-status/$Uuid" -Headers $headers).data.status -ne 'completed') { Start-Sleep -Milliseconds 100 }
+}
+
+function Start-StatsSampler($Emulator) {
+    # Reads the emulator's counters once a second from a thread of this (parent) process, so the timeline of status
+    # requests and 1003 answers costs the measured child nothing.
+    Start-ThreadJob -ArgumentList "$($Emulator.ControlUri)/stats" -ScriptBlock {
+        param($uri)
+        while ($true) {
+            try {
+                $s = Invoke-RestMethod -Uri $uri
+                [pscustomobject]@{ Utc = [DateTime]::UtcNow; Requests = [int]$s.requests.'video-status'; RateLimited = [int]$s.rateLimited.'video-status' }
+            } catch { }
+            Start-Sleep -Milliseconds 1000
+        }
+    }
+}
+
+function Get-SamplerTimeline($Sampler, [DateTime] $WaitStartUtc, $FinalStats) {
+    # Per-second deltas of status requests and 1003 answers, seconds counted from the start of the wait. The final
+    # counters (read after the child exited) close the timeline, so a last burst is not lost between two samples.
+    Stop-Job $Sampler
+    $samples = @(@(Receive-Job $Sampler) + [pscustomobject]@{ Utc = [DateTime]::UtcNow; Requests = [int]$FinalStats.requests.'video-status'; RateLimited = [int]$FinalStats.rateLimited.'video-status' } | Sort-Object Utc)
+    Remove-Job $Sampler -Force
+    $rows = [Collections.Generic.List[object]]::new()
+    for ($i = 1; $i -lt $samples.Count; $i++) {
+        $rows.Add([pscustomobject]@{
+            T = [Math]::Round(($samples[$i].Utc - $WaitStartUtc).TotalSeconds, 1)
+            Requests = $samples[$i].Requests - $samples[$i - 1].Requests
+            RateLimited = $samples[$i].RateLimited - $samples[$i - 1].RateLimited
+        })
+    }
+    $rows.ToArray()
+}
+
+function Format-Timeline($Rows) {
+    # Only the seconds with traffic: "t=+3.0s 12 req (2 x 1003)".
+    (@($Rows | Where-Object { $_.Requests -gt 0 } | ForEach-Object {
+        if ($_.RateLimited) { '{0:0}s:{1}({2}x1003)' -f $_.T, $_.Requests, $_.RateLimited } else { '{0:0}s:{1}' -f $_.T, $_.Requests }
+    }) -join ' ')
 }
 
 function Format-Mb([double] $Bytes) { '{0:0.0}' -f ($Bytes / 1MB) }
@@ -263,7 +315,66 @@ try {
             (Format-Mb $m.PeakWs), ($r.Loop.WaitMs / 1000), $r.Loop.StatusRequests, (Format-Mb $r.Loop.PeakWs))
         Add-Target 'Wait, wall time' ('<= slowest job + one interval ({0:0.0} s)' -f ($wallLimit / 1000)) ('{0:0.0} s (loop {1:0.0} s)' -f ($m.WaitMs / 1000), ($r.Loop.WaitMs / 1000)) ($m.WaitMs -le $wallLimit -and $m.AllCompleted)
         Add-Target 'Wait, status requests' "<= $requestLimit (jobs x ceil(duration/interval) + 5%)" ('{0} (loop {1})' -f $m.StatusRequests, $r.Loop.StatusRequests) ($m.StatusRequests -le $requestLimit)
-        Add-Target 'Wait, peak working set' '< 150 MB' ('{0} MB (loop {1} MB)' -f (Format-Mb $m.PeakWs), (Format-Mb $r.Loop.PeakWs)) ($m.PeakWs -lt 150MB)
+        $wsRatio = $m.PeakWs / $r.Loop.PeakWs
+        Add-Target 'Wait, peak working set' '<= 1.05x the loop' ('{0:0.00}x ({1} MB, loop {2} MB)' -f $wsRatio, (Format-Mb $m.PeakWs), (Format-Mb $r.Loop.PeakWs)) ($wsRatio -le 1.05)
+    }
+
+    # ---------------------------------------------------------------- 3b. WaitAdaptive
+    if ('WaitAdaptive' -in $Only) {
+        $results.WaitAdaptive = [ordered]@{}
+        foreach ($sc in $p.Adaptive) {
+            $durationText = if ($sc.MaxJobSeconds -ne $sc.JobSeconds) { "$($sc.JobSeconds) to $($sc.MaxJobSeconds) s" } else { "$($sc.JobSeconds) s" }
+            Write-Host "`n== WaitAdaptive $($sc.Name): $($sc.Jobs) jobs of $durationText, poll every $($sc.Interval) s, emulator $($sc.Emulator -join ' '); one run per side"
+            $emulator = Start-VeoEmulator -ArgumentList (@('--credits', '1000000') + $sc.Emulator)
+            $slackMs = if ($sc.Slack -eq 'Max') { $defaultMaxPollIntervalSec * 1000 } else { $sc.Slack * $sc.Interval * 1000 }
+            $r = [ordered]@{ Scenario = $sc; SlackMs = $slackMs }
+            foreach ($side in 'Module', 'Loop') {
+                Reset-VeoEmulatorStats $emulator
+                $sampler = Start-StatsSampler $emulator
+                try {
+                    $w = Invoke-Child @('-Scenario', 'Wait', '-Side', $side, '-ApiUri', $emulator.ApiUri, '-ApiKey', $emulator.ApiKey,
+                        '-Jobs', $sc.Jobs, '-JobSeconds', $sc.JobSeconds, '-MaxJobSeconds', $sc.MaxJobSeconds, '-PollIntervalSec', $sc.Interval)
+                } catch { Stop-Job $sampler; Remove-Job $sampler -Force; throw }
+                $stats = Get-VeoEmulatorStats $emulator
+                $timeline = Get-SamplerTimeline $sampler ([DateTime]::Parse($w.WaitStartUtc, [cultureinfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind)) $stats
+                $w | Add-Member StatusRequests ([int]$stats.requests.'video-status')
+                $w | Add-Member RateLimited ([int]$stats.rateLimited.'video-status')
+                $w | Add-Member LimitMs ($w.SlowestRemainingMs + $slackMs)
+                $w | Add-Member Timeline (Format-Timeline $timeline)
+                $r[$side] = $w
+                Write-Host ("  {0,-6} wait {1,7:0} ms (slowest job over <= {2:0} ms after the start, limit {3:0} ms), {4} status requests ({5:0.00}/job), {6} x 1003 ({7:0.0}%), {8}/{9} completed, {10} failed, {11} errors, peak WS {12} MB" -f $side, $w.WaitMs,
+                    $w.SlowestRemainingMs, $w.LimitMs, $w.StatusRequests, ($w.StatusRequests / $w.Jobs), $w.RateLimited, (100 * $w.RateLimited / [Math]::Max(1, $w.StatusRequests)), $w.Completed, $w.Jobs, $w.Failed, $w.Errors, (Format-Mb $w.PeakWs))
+                if ($side -eq 'Module' -and $w.Errors) { Write-Host "         first errors: $($w.ErrorSample -join ' | ')" }
+                Write-Host "         status requests per second from the start of the wait: $($w.Timeline)"
+            }
+            Stop-VeoEmulator $emulator; $emulator = $null
+            $results.WaitAdaptive[$sc.Name] = $r
+            $m = $r.Module; $l = $r.Loop
+            $sideText = { param($x) '{0} failed, {1} requests ({2:0.00}/job), {3} x 1003 ({4:0.0}%), {5:0.0} s (limit {6:0.0} s)' -f $x.Failed, $x.StatusRequests, ($x.StatusRequests / $x.Jobs), $x.RateLimited, (100 * $x.RateLimited / [Math]::Max(1, $x.StatusRequests)), ($x.WaitMs / 1000), ($x.LimitMs / 1000) }
+            $wallText = { param($x) '{0:0.0} s (limit {1:0.0} s; loop {2:0.0} s)' -f ($x.WaitMs / 1000), ($x.LimitMs / 1000), ($l.WaitMs / 1000) }
+            switch ($sc.Name) {
+                'RateLimited' {
+                    $label = "Wait, $($sc.Jobs) x $($sc.JobSeconds) s, status limited to 10/s"
+                    Add-Target "$label, failed jobs" '0' ('{0} (loop {1})' -f $m.Failed, $l.Failed) ($m.Failed -eq 0)
+                    $share = $m.RateLimited / [Math]::Max(1, $m.StatusRequests)
+                    Add-Target "$label, 1003 answers" '<= 5% of status requests' ('{0:0.0}% ({1} of {2}; loop {3:0.0}%, {4} of {5})' -f (100 * $share), $m.RateLimited, $m.StatusRequests, (100 * $l.RateLimited / [Math]::Max(1, $l.StatusRequests)), $l.RateLimited, $l.StatusRequests) ($share -le 0.05)
+                    Add-Target "$label, wall time" '<= slowest job + 2 intervals' (& $wallText $m) ($m.WaitMs -le $m.LimitMs -and $m.Failed -eq 0)
+                }
+                'ExactEstimate' {
+                    $label = "Wait, $($sc.Jobs) x $($sc.JobSeconds) s, exact estimatedTime"
+                    $limit = [Math]::Floor($sc.Jobs * 1.3)
+                    Add-Target "$label, status requests" "<= 1.3/job ($limit) and <= the loop" ('{0} ({1:0.00}/job; loop {2})' -f $m.StatusRequests, ($m.StatusRequests / $m.Jobs), $l.StatusRequests) ($m.StatusRequests -le $limit -and $m.StatusRequests -le $l.StatusRequests)
+                    Add-Target "$label, wall time" '<= slowest job + 1 interval' (& $wallText $m) ($m.WaitMs -le $m.LimitMs -and $m.Failed -eq 0)
+                }
+                'NoisySpread' {
+                    $label = "Wait, $($sc.Jobs) x $($sc.JobSeconds)-$($sc.MaxJobSeconds) s, noisy estimatedTime"
+                    Add-Target "$label, status requests" "<= 4/job ($(4 * $sc.Jobs))" ('{0} ({1:0.00}/job; loop {2})' -f $m.StatusRequests, ($m.StatusRequests / $m.Jobs), $l.StatusRequests) ($m.StatusRequests -le 4 * $sc.Jobs)
+                    Add-Target "$label, wall time" "<= slowest job + $defaultMaxPollIntervalSec s (-MaxPollIntervalSec)" (& $wallText $m) ($m.WaitMs -le $m.LimitMs -and $m.Failed -eq 0)
+                }
+            }
+            Write-Host "  Wait-VeoVideo: $(& $sideText $m)"
+            Write-Host "  loop:          $(& $sideText $l)"
+        }
     }
 
     # ---------------------------------------------------------------- 4. Upload
@@ -410,6 +521,32 @@ if ($ReportPath) {
             Add-Line
             Add-Line ('Diagnostic (one more run each, `DOTNET_GCgen0size=0x400000`, i.e. a 4 MB gen0 budget): peak working set {0} MB with `Wait-VeoVideo`, {1} MB with the loop.' -f (Format-Mb $r.SmallGen0PeakWs.Module), (Format-Mb $r.SmallGen0PeakWs.Loop))
         }
+        Add-Line
+    }
+    if ($results.Contains('WaitAdaptive')) {
+        Add-Line '**Waiting, harder settings** (each side in its own pwsh; ONE run per side, module first: the 200-job case takes about 4 minutes a run)'
+        Add-Line
+        Add-Line 'Wall time is from the start of the wait (all jobs created) until the last job is out. "Limit" is the time from the'
+        Add-Line 'start of the wait until the slowest job is over at the latest (the moment its creation answer arrived, plus its'
+        Add-Line 'duration), plus the slack of the target. Requests and 1003 answers are the emulator''s `video-status` counters.'
+        Add-Line
+        Add-Line '| setting | side | failed jobs | status requests | per job | 1003 answers | wall time | limit | peak working set |'
+        Add-Line '|---|---|---:|---:|---:|---:|---:|---:|---:|'
+        foreach ($name in $results.WaitAdaptive.Keys) {
+            $r = $results.WaitAdaptive[$name]; $sc = $r.Scenario
+            $durationText = if ($sc.MaxJobSeconds -ne $sc.JobSeconds) { "$($sc.JobSeconds)-$($sc.MaxJobSeconds) s" } else { "$($sc.JobSeconds) s" }
+            $setting = '{0} jobs of {1}, `-PollIntervalSec {2}`, emulator `{3}`' -f $sc.Jobs, $durationText, $sc.Interval, ($sc.Emulator -join ' ')
+            foreach ($side in 'Module', 'Loop') {
+                $x = $r[$side]
+                $who = if ($side -eq 'Module') { '`Wait-VeoVideo`' } else { 'foreach job: `Invoke-RestMethod` + `Start-Sleep`' }
+                Add-Line ('| {0} | {1} | {2} | {3} | {4:0.00} | {5} ({6:0.0}%) | {7:0.0} s | {8:0.0} s | {9} MB |' -f $(if ($side -eq 'Module') { $setting } else { '' }), $who, $x.Failed,
+                    $x.StatusRequests, ($x.StatusRequests / $x.Jobs), $x.RateLimited, (100 * $x.RateLimited / [Math]::Max(1, $x.StatusRequests)), ($x.WaitMs / 1000), ($x.LimitMs / 1000), (Format-Mb $x.PeakWs))
+            }
+        }
+        Add-Line
+        Add-Line 'The loop treats a failed request (e.g. HTTP 429) as a script with the default `$ErrorActionPreference` does: an'
+        Add-Line 'error, then the next poll one interval later. Slack: 2 intervals with the rate limit, 1 interval with exact'
+        Add-Line "estimatedTime, -MaxPollIntervalSec (default $defaultMaxPollIntervalSec s) with noisy estimatedTime."
         Add-Line
     }
     foreach ($name in 'Upload', 'Download') {
