@@ -23,11 +23,15 @@ public static class FaultKinds
     public const string BadVideoUrl = "badVideoUrl";
     public const string Redirect = "redirect";
     public const string Truncate = "truncate";
+    public const string Gzip = "gzip";
+    public const string LyingGzip = "lyingGzip";
+    public const string EscapeText = "escapeText";
 
     public static readonly IReadOnlyList<string> All =
     [
         Error5000, Error5000Http200, RateLimit, Html502, Empty503, Drop, DropAfter, Delay, MalformedJson,
         TruncatedJson, WrongTypes, MissingData, HugeBody, SlowBody, BadVideoUrl, Redirect, Truncate,
+        Gzip, LyingGzip, EscapeText,
     ];
 }
 
@@ -57,7 +61,7 @@ public sealed class FaultRule
     public int? Count { get; set; }
     public int DelayMs { get; set; }
     public int RetryAfter { get; set; } = 1;
-    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>.</summary>
+    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>; <c>cut</c> for <c>gzip</c>.</summary>
     public string? Value { get; set; }
 
     /// <summary>Requests this rule has hit so far (read-only on the wire).</summary>

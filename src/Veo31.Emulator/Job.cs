@@ -21,6 +21,14 @@ internal sealed class Job
     public required double DurationSeconds { get; init; }
     /// <summary>Where the failure reason goes when the job is made to fail; null = the job succeeds.</summary>
     public string? FailField { get; init; }
+    /// <summary>The <c>[escapes]</c> marker: answers about this job carry escape sequences (<see cref="Emulator.HostileText"/>).</summary>
+    public bool HostileText { get; init; }
+
+    /// <summary>The envelope msg of a success answer about this job.</summary>
+    public string SuccessMessage => HostileText ? "Success" + Emulator.HostileText.Sequences : "Success";
+
+    /// <summary>The reason a failed job gives.</summary>
+    public string FailureText => HostileText ? FailureReason + Emulator.HostileText.Sequences + Emulator.HostileText.LongTail : FailureReason;
 
     public JobState StateAt(long timestamp)
     {

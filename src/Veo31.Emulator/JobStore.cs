@@ -27,6 +27,7 @@ internal sealed class JobStore
             StartTimestamp = Stopwatch.GetTimestamp(),
             DurationSeconds = markers.Seconds ?? defaultSeconds,
             FailField = markers.FailField,
+            HostileText = HostileText.IsRequested(prompt),
         };
         _jobs[job.Uuid] = job;
         return job;

@@ -9,6 +9,8 @@ internal sealed class StatsCollector
     private readonly ConcurrentDictionary<string, byte> _chargedFingerprints = new();
     private ConcurrentQueue<string> _cdnAuthorizationHeaders = new();
     private ConcurrentQueue<EmulatorProxyRequest> _proxyRequests = new();
+    private ConcurrentQueue<string> _apiVideoAuthorizationHeaders = new();
+    private ConcurrentQueue<string> _uploadFileNames = new();
     private long _creditsCharged;
     private long _generations;
     private long _duplicateCharges;
@@ -31,6 +33,10 @@ internal sealed class StatsCollector
 
     public void RecordCdnAuthorization(string value) => _cdnAuthorizationHeaders.Enqueue(value);
 
+    public void RecordApiVideoAuthorization(string value) => Volatile.Read(ref _apiVideoAuthorizationHeaders).Enqueue(value);
+
+    public void RecordUploadFileName(string value) => Volatile.Read(ref _uploadFileNames).Enqueue(value);
+
     public void RecordProxyRequest(EmulatorProxyRequest request) => Volatile.Read(ref _proxyRequests).Enqueue(request);
 
     public void ConnectionOpened()
@@ -50,6 +56,8 @@ internal sealed class StatsCollector
         _chargedFingerprints.Clear();
         Interlocked.Exchange(ref _cdnAuthorizationHeaders, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
+        Interlocked.Exchange(ref _apiVideoAuthorizationHeaders, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _uploadFileNames, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _creditsCharged, 0);
         Interlocked.Exchange(ref _generations, 0);
         Interlocked.Exchange(ref _duplicateCharges, 0);
@@ -65,5 +73,7 @@ internal sealed class StatsCollector
         PeakConcurrentConnections = Volatile.Read(ref _peakConnections),
         CdnAuthorizationHeaders = Volatile.Read(ref _cdnAuthorizationHeaders).ToArray(),
         ProxyRequests = Volatile.Read(ref _proxyRequests).ToArray(),
+        ApiVideoAuthorizationHeaders = Volatile.Read(ref _apiVideoAuthorizationHeaders).ToArray(),
+        UploadFileNames = Volatile.Read(ref _uploadFileNames).ToArray(),
     };
 }
