@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Veo31.Emulator;
 
@@ -7,8 +8,12 @@ namespace Veo31.Emulator;
 /// required, every parameter value must be a quoted string, and <c>filename*</c> (or any extended <c>*</c> parameter) is
 /// refused (section 4.2: it MUST NOT be used). What curl and browsers send passes; .NET's default form encoding does not.
 /// </summary>
-internal static class StrictMultipart
+internal static partial class StrictMultipart
 {
+    // An extended parameter (name*=charset'lang'value) outside any quoted string.
+    [GeneratedRegex("""^(?:[^"]|"(?:[^"\\]|\\.)*")*?;\s*([A-Za-z0-9!#$%&'+.^_`|~-]+\*)\s*=""", RegexOptions.CultureInvariant)]
+    private static partial Regex ExtendedParameter();
+
     public sealed record Disposition(string Name, string? FileName);
 
     /// <summary>The part's name and file name, or null with the reason it is refused.</summary>
@@ -28,6 +33,11 @@ internal static class StrictMultipart
             problem = $"the Content-Disposition type is '{type}', not form-data";
             return null;
         }
+        if (ExtendedParameter().Match(text) is { Success: true } extended)
+        {
+            problem = $"the part uses '{extended.Groups[1].Value}', which RFC 7578 section 4.2 forbids";
+            return null;
+        }
         string? name = null, fileName = null;
         var position = semicolon < 0 ? text.Length : semicolon + 1;
         while (position < text.Length)
@@ -39,11 +49,6 @@ internal static class StrictMultipart
                 return null;
             }
             var parameter = text[position..equals].Trim();
-            if (parameter.EndsWith('*'))
-            {
-                problem = $"the part uses '{parameter}', which RFC 7578 section 4.2 forbids";
-                return null;
-            }
             position = equals + 1;
             while (position < text.Length && text[position] == ' ') position++;
             if (position >= text.Length || text[position] != '"')
