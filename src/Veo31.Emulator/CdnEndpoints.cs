@@ -78,7 +78,7 @@ internal sealed class CdnEndpoints(EmulatorState state, FaultResponder faults)
         if (config.ChangingVideo != TransferModes.Off)
         {
             // Every request meets a new version of the file, with the validator the mode names (or none).
-            var version = state.NextVideoVersion();
+            var version = state.Stats.NextVideoVersion();
             length = state.Video.VersionedLength(length);
             fill = Mp4Video.FillFor(version);
             etag = config.ChangingVideo == TransferModes.ChangingETag ? Mp4Video.ETagFor(length, version) : null;

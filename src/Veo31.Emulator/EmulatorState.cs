@@ -51,11 +51,6 @@ internal sealed class EmulatorState : IDisposable
 
     public string VideoUrlOf(Job job) =>
         $"{(Config.VideoOrigin == TransferModes.OriginApi ? ApiOrigin : CdnOrigin)}/videos/{job.Uuid}.mp4";
-
-    private int _videoVersion;
-
-    /// <summary>The next version of a changing video (<c>--changing-video</c>): 1, 2, 3...</summary>
-    public int NextVideoVersion() => Interlocked.Increment(ref _videoVersion);
     public string ImageUrlOf(string imageKey) => $"{CdnOrigin}/images/{imageKey}";
 
     public void SignalStopping()

@@ -14,6 +14,7 @@ internal sealed class StatsCollector
     private long _creditsCharged;
     private long _generations;
     private long _duplicateCharges;
+    private int _videoVersion;
     private int _openConnections;
     private int _peakConnections;
 
@@ -37,6 +38,9 @@ internal sealed class StatsCollector
 
     public void RecordUploadFileName(string value) => Volatile.Read(ref _uploadFileNames).Enqueue(value);
 
+    /// <summary>The next version of a changing video (<c>--changing-video</c>): 1, 2, 3... (from 1 again after a reset).</summary>
+    public int NextVideoVersion() => Interlocked.Increment(ref _videoVersion);
+
     public void RecordProxyRequest(EmulatorProxyRequest request) => Volatile.Read(ref _proxyRequests).Enqueue(request);
 
     public void ConnectionOpened()
@@ -58,6 +62,7 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
         Interlocked.Exchange(ref _apiVideoAuthorizationHeaders, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _uploadFileNames, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _videoVersion, 0);
         Interlocked.Exchange(ref _creditsCharged, 0);
         Interlocked.Exchange(ref _generations, 0);
         Interlocked.Exchange(ref _duplicateCharges, 0);
@@ -75,5 +80,6 @@ internal sealed class StatsCollector
         ProxyRequests = Volatile.Read(ref _proxyRequests).ToArray(),
         ApiVideoAuthorizationHeaders = Volatile.Read(ref _apiVideoAuthorizationHeaders).ToArray(),
         UploadFileNames = Volatile.Read(ref _uploadFileNames).ToArray(),
+        VideoVersionsServed = Volatile.Read(ref _videoVersion),
     };
 }

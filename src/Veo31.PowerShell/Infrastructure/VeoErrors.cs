@@ -48,6 +48,6 @@ namespace Veo31.PowerShell.Infrastructure
                 "Not connected to the Veo API. Run Connect-Veo first, or pass a session with -Session.", null);
 
         public static ErrorRecord Unexpected(Exception exception, object? target)
-            => Create(UnexpectedError, ErrorCategory.NotSpecified, "Unexpected error: " + exception.Message, target, exception);
+            => Create(UnexpectedError, ErrorCategory.NotSpecified, "Unexpected error: " + Core.Text.ServerText.Message(exception.Message), target, exception);
     }
 }
