@@ -112,7 +112,7 @@ namespace Veo31.Core.Http
         }
 
         /// <summary>Streams videoUrl to a temporary file beside destinationFile and renames it into place when complete.
-        /// Never sends the API key to a host other than the API's own.</summary>
+        /// Never sends the API key, whatever the host (the API's own included); resumes only a version the server proves.</summary>
         public Task<DownloadResult> DownloadVideoAsync(string videoUrl, string destinationFile, bool overwrite,
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
