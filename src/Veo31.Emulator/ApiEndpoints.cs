@@ -36,6 +36,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
     public async Task HandleAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)
     {
         state.Stats.CountRequest(endpoint);
+        ResponseCoding.Negotiate(context, state.Config.Gzip != TransferModes.Off);
         var fault = state.Faults.Pick(endpoint, kind => !FaultKinds.StatusAnswerKinds.Contains(kind));
         var outcome = await faults.ApplyAsync(context, fault, endpoint, endpointTruncates: false);
         if (outcome == FaultOutcome.Answered) return;
@@ -151,7 +152,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             }
             var job = state.Jobs.Create(key, r.GenerationType!, r.Prompt!, r.AspectRatio ?? "auto", r.ImageUrl, r.ImageKey, config.JobSeconds);
             state.Stats.RecordCharge(KeyStore.CreditsPerGeneration, r.Fingerprint(key));
-            await ApiResponses.WriteSuccessAsync(context, "Success", w =>
+            await ApiResponses.WriteSuccessAsync(context, job.SuccessMessage, w =>
             {
                 w.WriteStartObject();
                 WriteJobFields(w, job, JobStatus.Pending);
@@ -209,7 +210,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         }
         var estimatedTime = state.EstimatedTimes.Report(config.EstimatedTime, jobState.RemainingSeconds);
         var failure = jobState.HasEnded ? job.Failure : null;
-        await ApiResponses.WriteSuccessAsync(context, "Success", w =>
+        await ApiResponses.WriteSuccessAsync(context, job.SuccessMessage, w =>
         {
             w.WriteStartObject();
             WriteJobFields(w, job, jobState.Status, shownUuid);
@@ -236,13 +237,19 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         {
             while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
+                if (!TryReadDisposition(section.ContentDisposition, out var name, out var fileName, out var problem))
+                {
+                    context.Response.Headers.Connection = "close";
+                    await ErrorAsync(context, ApiError.Invalid("the multipart body is not RFC 7578 form-data: " + problem));
+                    return;
+                }
+                if (name != "file")
                 {
                     await section.Body.CopyToAsync(Stream.Null, context.RequestAborted);
                     continue;
                 }
                 var received = await ReceiveFileAsync(section.Body, limit, context.RequestAborted);
+                if (received.Format is not null && fileName is not null) state.Stats.RecordUploadFileName(fileName);
                 await received.AnswerAsync(this, context, limit);
                 return;
             }
@@ -253,6 +260,24 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
             return;
         }
         await ErrorAsync(context, ApiError.Invalid("the form has no file field named 'file'"));
+    }
+
+    /// <summary>The part's name and file name: read strictly (RFC 7578) unless <c>--strict-multipart false</c>.</summary>
+    private bool TryReadDisposition(string? header, out string? name, out string? fileName, out string problem)
+    {
+        if (state.Config.StrictMultipart)
+        {
+            var strict = StrictMultipart.Parse(header, out problem);
+            name = strict?.Name;
+            fileName = strict?.FileName;
+            return strict is not null;
+        }
+        problem = "";
+        name = fileName = null;
+        if (!ContentDispositionHeaderValue.TryParse(header, out var disposition)) return true;
+        name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+        fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+        return true;
     }
 
     private static string? BoundaryOf(HttpRequest request)
@@ -331,8 +356,9 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         w.WriteString("uuid", shownUuid ?? job.Uuid);
         w.WriteString("status", status);
         w.WriteString("generationType", job.GenerationType);
-        w.WriteString("prompt", job.Prompt);
+        w.WriteString("prompt", job.HostileText ? job.Prompt + HostileText.Sequences : job.Prompt);
         w.WriteString("aspectRatio", job.AspectRatio);
         w.WriteString("createdAt", job.CreatedAt);
+        if (job.HostileText) w.WriteString("note" + HostileText.Sequences, HostileText.Sequences);
     }
 }

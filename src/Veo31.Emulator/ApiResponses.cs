@@ -58,6 +58,7 @@ internal static class ApiResponses
     {
         context.Response.StatusCode = httpStatus;
         context.Response.ContentType = "application/json; charset=utf-8";
+        body = ResponseCoding.Apply(context, body);
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }

@@ -5,24 +5,43 @@ using Microsoft.Net.Http.Headers;
 
 namespace Veo31.Emulator;
 
-/// <summary>The second origin: finished videos and uploaded images, with Range support.</summary>
+/// <summary>
+/// The second origin: finished videos and uploaded images, with Range support. With <c>--video-origin api</c> the API
+/// origin serves the videos too (same code, same faults, its own record of Authorization headers).
+/// </summary>
 internal sealed class CdnEndpoints(EmulatorState state, FaultResponder faults)
 {
     private const string VideosPrefix = "/videos/";
     private const string ImagesPrefix = "/images/";
+    private static readonly DateTimeOffset FirstVersionDate = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public async Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, onApiOrigin: false);
+
+    /// <summary>A video path (<c>/videos/{uuid}.mp4</c>) requested on the API origin.</summary>
+    public Task HandleOnApiOriginAsync(HttpContext context) => HandleAsync(context, onApiOrigin: true);
+
+    public static bool IsVideoPath(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        return path.StartsWith(VideosPrefix, StringComparison.Ordinal) && path.EndsWith(".mp4", StringComparison.Ordinal);
+    }
+
+    private async Task HandleAsync(HttpContext context, bool onApiOrigin)
     {
         var request = context.Request;
         foreach (var value in request.Headers.Authorization)
-            if (value is not null) state.Stats.RecordCdnAuthorization(value);
+        {
+            if (value is null) continue;
+            if (onApiOrigin) state.Stats.RecordApiVideoAuthorization(value);
+            else state.Stats.RecordCdnAuthorization(value);
+        }
 
         var path = request.Path.Value ?? "";
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
         string endpoint;
-        if (isRead && path.StartsWith(VideosPrefix, StringComparison.Ordinal) && path.EndsWith(".mp4", StringComparison.Ordinal))
+        if (isRead && IsVideoPath(context))
             endpoint = EmulatorEndpoints.CdnVideo;
-        else if (isRead && path.StartsWith(ImagesPrefix, StringComparison.Ordinal) && path.Length > ImagesPrefix.Length)
+        else if (!onApiOrigin && isRead && path.StartsWith(ImagesPrefix, StringComparison.Ordinal) && path.Length > ImagesPrefix.Length)
             endpoint = EmulatorEndpoints.CdnImage;
         else
         {
@@ -51,9 +70,36 @@ internal sealed class CdnEndpoints(EmulatorState state, FaultResponder faults)
             context.Response.StatusCode = 404;
             return;
         }
-        var length = state.Video.LengthFor(state.Config.VideoBytes);
-        await RangeResponder.ServeAsync(context, length, Mp4Video.ETagFor(length), "video/mp4", truncate,
-            (output, offset, count, ct) => state.Video.WriteAsync(output, length, offset, count, ct));
+        var config = state.Config;
+        var length = state.Video.LengthFor(config.VideoBytes);
+        string? etag = Mp4Video.ETagFor(length);
+        DateTimeOffset? lastModified = null;
+        byte fill = 0;
+        if (config.ChangingVideo != TransferModes.Off)
+        {
+            // Every request meets a new version of the file, with the validator the mode names (or none).
+            var version = state.Stats.NextVideoVersion();
+            length = state.Video.VersionedLength(length);
+            fill = Mp4Video.FillFor(version);
+            etag = config.ChangingVideo == TransferModes.ChangingETag ? Mp4Video.ETagFor(length, version) : null;
+            lastModified = config.ChangingVideo == TransferModes.ChangingLastModified ? FirstVersionDate.AddMinutes(version) : null;
+            context.Response.Headers["X-Emulator-Video-Version"] = version.ToString(CultureInfo.InvariantCulture);
+        }
+        var coding = ResponseCoding.Of(context)
+                     ?? (config.Gzip == TransferModes.GzipAll && ResponseCoding.AcceptsGzip(context.Request) ? ResponseCoding.Gzip : null);
+        if (coding is ResponseCoding.Gzip or ResponseCoding.GzipCut)
+        {
+            // Ranges address the compressed bytes, as with a CDN that compresses and still honours Range.
+            var compressed = await state.Video.GzipAsync(length, fill);
+            var encoded = new Representation(compressed.Length, etag is null ? null : etag[..^1] + "-gzip\"", lastModified, "video/mp4", "gzip",
+                (output, offset, count, ct) => output.WriteAsync(compressed.AsMemory((int)offset, (int)count), ct).AsTask());
+            await RangeResponder.ServeAsync(context, encoded, truncate, config.IgnoreIfRange,
+                coding == ResponseCoding.GzipCut ? ResponseCoding.CutShare : null);
+            return;
+        }
+        var plain = new Representation(length, etag, lastModified, "video/mp4", coding == ResponseCoding.Lie ? "gzip" : null,
+            (output, offset, count, ct) => state.Video.WriteAsync(output, length, offset, count, ct, fill));
+        await RangeResponder.ServeAsync(context, plain, truncate, config.IgnoreIfRange, null);
     }
 
     private async Task ServeImageAsync(HttpContext context, string key, bool truncate)
@@ -81,23 +127,45 @@ internal sealed class CdnEndpoints(EmulatorState state, FaultResponder faults)
     }
 }
 
-/// <summary>GET/HEAD of a byte sequence with ETag, If-None-Match, If-Range and a single <c>bytes=</c> range.</summary>
+/// <summary>The bytes one response serves, and what identifies them.</summary>
+internal sealed record Representation(long Length, string? ETag, DateTimeOffset? LastModified, string ContentType, string? ContentEncoding,
+    RangeResponder.BodyWriter Write);
+
+/// <summary>GET/HEAD of a byte sequence with ETag or Last-Modified, If-None-Match, If-Range and a single <c>bytes=</c> range.</summary>
 internal static class RangeResponder
 {
     public delegate Task BodyWriter(Stream output, long offset, long count, CancellationToken ct);
 
-    public static async Task ServeAsync(HttpContext context, long length, string etag, string contentType, bool truncate, BodyWriter writeBody)
+    public static Task ServeAsync(HttpContext context, long length, string etag, string contentType, bool truncate, BodyWriter writeBody) =>
+        ServeAsync(context, new Representation(length, etag, null, contentType, null, writeBody), truncate, ignoreIfRange: false, cutShare: null);
+
+    /// <param name="ignoreIfRange">Honour Range whatever If-Range says (a CDN that ignores it).</param>
+    /// <param name="cutShare">Send only this share of the body, without Content-Length, and end the response cleanly.</param>
+    public static async Task ServeAsync(HttpContext context, Representation body, bool truncate, bool ignoreIfRange, double? cutShare)
     {
         var request = context.Request;
         var response = context.Response;
+        var length = body.Length;
+        var etag = body.ETag;
+        var writeBody = body.Write;
         response.Headers.AcceptRanges = "bytes";
-        response.Headers.ETag = etag;
-        response.ContentType = contentType;
+        if (etag is not null) response.Headers.ETag = etag;
+        if (body.LastModified is { } lastModified) response.Headers.LastModified = lastModified.ToString("R", CultureInfo.InvariantCulture);
+        if (body.ContentEncoding is not null) response.Headers.ContentEncoding = body.ContentEncoding;
+        response.ContentType = body.ContentType;
 
-        if (request.Headers.IfNoneMatch.ToString() is { Length: > 0 } ifNoneMatch
+        if (etag is not null && request.Headers.IfNoneMatch.ToString() is { Length: > 0 } ifNoneMatch
             && (ifNoneMatch.Trim() == "*" || ifNoneMatch.Split(',').Any(t => t.Trim() == etag)))
         {
             response.StatusCode = 304;
+            return;
+        }
+
+        if (cutShare is { } share)
+        {
+            response.StatusCode = 200;
+            if (HttpMethods.IsHead(request.Method)) return;
+            await writeBody(response.Body, 0, (long)(length * share), context.RequestAborted);
             return;
         }
 
@@ -105,7 +173,7 @@ internal static class RangeResponder
         var status = 200;
         var rangeHeader = request.Headers.Range.ToString();
         var ifRange = request.Headers.IfRange.ToString();
-        if (rangeHeader.Length > 0 && (ifRange.Length == 0 || ifRange == etag))
+        if (rangeHeader.Length > 0 && (ifRange.Length == 0 || ignoreIfRange || IfRangeMatches(ifRange, body)))
         {
             var range = ParseSingleRange(rangeHeader, length);
             if (range is { Satisfiable: false })
@@ -142,6 +210,15 @@ internal static class RangeResponder
         {
             context.Abort();
         }
+    }
+
+    /// <summary>If-Range holds the strong ETag, or the exact Last-Modified date, of the representation.</summary>
+    private static bool IfRangeMatches(string ifRange, Representation body)
+    {
+        var value = ifRange.Trim();
+        if (body.ETag is not null && value == body.ETag) return true;
+        return body.LastModified is { } lastModified && !value.StartsWith('"') && !value.StartsWith("W/", StringComparison.Ordinal)
+               && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) && date == lastModified;
     }
 
     private readonly record struct ByteRange(long From, long To, bool Satisfiable);

@@ -60,7 +60,9 @@ internal sealed class ControlEndpoints(EmulatorServer server)
             }
             if (path.StartsWith("videos/", StringComparison.Ordinal) && HttpMethods.IsGet(method))
             {
-                var info = await server.GetVideoInfoAsync(Uri.UnescapeDataString(path["videos/".Length..]));
+                int? version = int.TryParse(context.Request.Query["version"], System.Globalization.NumberStyles.Integer,
+                    System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+                var info = await server.GetVideoInfoAsync(Uri.UnescapeDataString(path["videos/".Length..]), version);
                 if (info is null) await ApiResponses.WriteObjectAsync(context, 404, new { error = "no job with that uuid" });
                 else await ApiResponses.WriteObjectAsync(context, 200, info);
                 return;

@@ -15,6 +15,11 @@ public sealed record EmulatorConfig
     public int MaxPromptLength { get; init; }
     public long VideoBytes { get; init; }
     public bool ErrorsHttp200 { get; init; }
+    public string Gzip { get; init; } = TransferModes.GzipJson;
+    public string ChangingVideo { get; init; } = TransferModes.Off;
+    public bool IgnoreIfRange { get; init; }
+    public string VideoOrigin { get; init; } = TransferModes.OriginCdn;
+    public bool StrictMultipart { get; init; } = true;
 
     internal static EmulatorConfig From(EmulatorOptions options) => new()
     {
@@ -30,6 +35,11 @@ public sealed record EmulatorConfig
         MaxPromptLength = options.MaxPromptLength,
         VideoBytes = options.VideoBytes,
         ErrorsHttp200 = options.ErrorsHttp200,
+        Gzip = options.Gzip,
+        ChangingVideo = options.ChangingVideo,
+        IgnoreIfRange = options.IgnoreIfRange,
+        VideoOrigin = options.VideoOrigin,
+        StrictMultipart = options.StrictMultipart,
     };
 
     internal EmulatorConfig With(EmulatorConfigPatch patch)
@@ -48,6 +58,11 @@ public sealed record EmulatorConfig
             MaxPromptLength = patch.MaxPromptLength ?? MaxPromptLength,
             VideoBytes = patch.VideoBytes ?? VideoBytes,
             ErrorsHttp200 = patch.ErrorsHttp200 ?? ErrorsHttp200,
+            Gzip = patch.Gzip ?? Gzip,
+            ChangingVideo = patch.ChangingVideo ?? ChangingVideo,
+            IgnoreIfRange = patch.IgnoreIfRange ?? IgnoreIfRange,
+            VideoOrigin = patch.VideoOrigin ?? VideoOrigin,
+            StrictMultipart = patch.StrictMultipart ?? StrictMultipart,
         };
         if (!(next.JobSeconds >= 0) || double.IsInfinity(next.JobSeconds)) throw new ArgumentException("jobSeconds must be a non-negative number.");
         if (next.RateLimit < 0 || next.RetryAfter < 0 || next.MaxUploadBytes < 0 || next.VideoBytes < 0)
@@ -57,6 +72,9 @@ public sealed record EmulatorConfig
         if (next.MaxPromptLength < 1) throw new ArgumentException("maxPromptLength must be at least 1.");
         ValidateMode(next.EstimatedTime, EstimatedTimeModes.All, "estimatedTime");
         ValidateMode(next.Progress, ProgressModes.All, "progress");
+        TransferModes.Check("gzip", next.Gzip, TransferModes.GzipValues);
+        TransferModes.Check("changingVideo", next.ChangingVideo, TransferModes.ChangingVideoValues);
+        TransferModes.Check("videoOrigin", next.VideoOrigin, TransferModes.VideoOriginValues);
         return next;
     }
 
@@ -94,4 +112,9 @@ public sealed class EmulatorConfigPatch
     public int? MaxPromptLength { get; set; }
     public long? VideoBytes { get; set; }
     public bool? ErrorsHttp200 { get; set; }
+    public string? Gzip { get; set; }
+    public string? ChangingVideo { get; set; }
+    public bool? IgnoreIfRange { get; set; }
+    public string? VideoOrigin { get; set; }
+    public bool? StrictMultipart { get; set; }
 }

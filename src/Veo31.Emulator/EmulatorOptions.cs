@@ -36,6 +36,16 @@ public sealed class EmulatorOptions
     public string? ProxyUrls { get; set; }
     /// <summary><c>user:password</c> the proxy requires as Basic Proxy-Authorization (407 otherwise); null = none.</summary>
     public string? ProxyRequireAuth { get; set; }
+    /// <summary>Compress answers whose request accepts gzip: <c>off</c>, <c>json</c> (API answers) or <c>all</c> (also CDN files).</summary>
+    public string Gzip { get; set; } = TransferModes.GzipJson;
+    /// <summary>Every video request gets a new version of the file: <c>off</c>, <c>etag</c>, <c>last-modified</c> or <c>none</c> (no validator).</summary>
+    public string ChangingVideo { get; set; } = TransferModes.Off;
+    /// <summary>The CDN honours Range whatever If-Range says (as some CDNs do).</summary>
+    public bool IgnoreIfRange { get; set; }
+    /// <summary>Where completed jobs' videoUrl points: <c>cdn</c> or <c>api</c> (a path on the API's own origin).</summary>
+    public string VideoOrigin { get; set; } = TransferModes.OriginCdn;
+    /// <summary>/upload-video-image refuses form parts RFC 7578 does not allow (filename*, unquoted values).</summary>
+    public bool StrictMultipart { get; set; } = true;
 
     /// <summary>Parses <c>--name value</c> pairs (also <c>--name=value</c>; a bare <c>--errors-http200</c> means true).</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
@@ -100,6 +110,11 @@ public sealed class EmulatorOptions
             case "parent-pid": ParentProcessId = (int)ParseLong(name, value); break;
             case "proxy-urls": ProxyUrls = value; break;
             case "proxy-require-auth": ProxyRequireAuth = value; break;
+            case "gzip": Gzip = value; break;
+            case "changing-video": ChangingVideo = value; break;
+            case "ignore-if-range": IgnoreIfRange = ParseBool(name, value); break;
+            case "video-origin": VideoOrigin = value; break;
+            case "strict-multipart": StrictMultipart = ParseBool(name, value); break;
             default: throw new ArgumentException($"Unknown option --{name}.");
         }
     }
@@ -127,6 +142,9 @@ public sealed class EmulatorOptions
             throw new ArgumentException("--proxy-require-auth expects user:password.");
         if (ProxyRequireAuth is not null && ProxyUrls is null)
             throw new ArgumentException("--proxy-require-auth needs --proxy-urls.");
+        TransferModes.Check("--gzip", Gzip, TransferModes.GzipValues);
+        TransferModes.Check("--changing-video", ChangingVideo, TransferModes.ChangingVideoValues);
+        TransferModes.Check("--video-origin", VideoOrigin, TransferModes.VideoOriginValues);
     }
 
     /// <summary>The loopback address and port of a URL like <c>http://127.0.0.1:0</c>; anything else is refused.</summary>

@@ -94,6 +94,8 @@ public sealed class EmulatorServer : IAsyncDisposable
                     await apiEndpoints.HandleAsync(context, endpoint, handler);
                 else if (control!.Owns(context))
                     await control.HandleAsync(context);
+                else if (CdnEndpoints.IsVideoPath(context))
+                    await cdnEndpoints.HandleOnApiOriginAsync(context);
                 else
                     await ApiResponses.WriteErrorAsync(context, new ApiError(1000, 404, $"Invalid parameters: no endpoint {context.Request.Method} {context.Request.Path}"), false);
             });
@@ -202,12 +204,17 @@ public sealed class EmulatorServer : IAsyncDisposable
             .ToList();
     }
 
-    /// <summary>Length and SHA-256 of the video the CDN serves for the job (whatever its status); null for an unknown uuid.</summary>
-    public async Task<EmulatorVideoInfo?> GetVideoInfoAsync(string uuid)
+    /// <summary>
+    /// Length and SHA-256 of the video the CDN serves for the job (whatever its status); with <paramref name="version"/>, of
+    /// that version of a changing video (<c>--changing-video</c>). Null for an unknown uuid.
+    /// </summary>
+    public async Task<EmulatorVideoInfo?> GetVideoInfoAsync(string uuid, int? version = null)
     {
         if (_state.Jobs.Find(uuid) is null) return null;
         var length = _state.Video.LengthFor(_state.Config.VideoBytes);
-        return new EmulatorVideoInfo(length, await _state.Video.Sha256Async(length));
+        if (version is not { } v || v <= 0) return new EmulatorVideoInfo(length, await _state.Video.Sha256Async(length));
+        length = _state.Video.VersionedLength(length);
+        return new EmulatorVideoInfo(length, await _state.Video.Sha256Async(length, Mp4Video.FillFor(v)));
     }
 
     public async ValueTask DisposeAsync()

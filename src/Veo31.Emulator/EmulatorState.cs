@@ -51,7 +51,8 @@ internal sealed class EmulatorState : IDisposable
         }
     }
 
-    public string VideoUrlOf(Job job) => $"{CdnOrigin}/videos/{job.Uuid}.mp4";
+    public string VideoUrlOf(Job job) =>
+        $"{(Config.VideoOrigin == TransferModes.OriginApi ? ApiOrigin : CdnOrigin)}/videos/{job.Uuid}.mp4";
     public string ImageUrlOf(string imageKey) => $"{CdnOrigin}/images/{imageKey}";
 
     public void SignalStopping()

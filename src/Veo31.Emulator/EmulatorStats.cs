@@ -20,4 +20,10 @@ public sealed class EmulatorStats
     public IReadOnlyList<string> CdnAuthorizationHeaders { get; init; } = [];
     /// <summary>Every request the recording proxy (<c>--proxy-urls</c>) received, in arrival order; empty without it.</summary>
     public IReadOnlyList<EmulatorProxyRequest> ProxyRequests { get; init; } = [];
+    /// <summary>Every Authorization header value a video request on the API's own origin (<c>--video-origin api</c>) received.</summary>
+    public IReadOnlyList<string> ApiVideoAuthorizationHeaders { get; init; } = [];
+    /// <summary>The file name of every accepted upload, as the multipart parser read it, in arrival order.</summary>
+    public IReadOnlyList<string> UploadFileNames { get; init; } = [];
+    /// <summary>Versions of a changing video (<c>--changing-video</c>) served so far: the last version number.</summary>
+    public int VideoVersionsServed { get; init; }
 }

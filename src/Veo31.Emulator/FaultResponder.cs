@@ -105,6 +105,16 @@ internal sealed class FaultResponder(EmulatorState state)
                 if (endpointTruncates) return FaultOutcome.TruncateBody;
                 await WriteTruncatedAsync(context, CannedBodies.Success(endpoint, context, state));
                 return FaultOutcome.Answered;
+            case FaultKinds.Gzip:
+                // The request is handled; its answer is gzip whatever the request accepted (cut: 60% of it, ending cleanly).
+                ResponseCoding.Force(context, fault.Value == "cut" ? ResponseCoding.GzipCut : ResponseCoding.Gzip);
+                return FaultOutcome.HandleNormally;
+            case FaultKinds.LyingGzip:
+                ResponseCoding.Force(context, ResponseCoding.Lie);
+                return FaultOutcome.HandleNormally;
+            case FaultKinds.EscapeText:
+                await ApiResponses.WriteEnvelopeAsync(context, 400, 1000, HostileText.ErrorMessage, null);
+                return FaultOutcome.Answered;
             default:
                 // The status-answer kinds (badVideoUrl, noVideoUrl, otherUuid, upperCaseUuid) are applied by the status endpoint itself.
                 return FaultOutcome.HandleNormally;

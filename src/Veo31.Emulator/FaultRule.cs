@@ -33,12 +33,15 @@ public static class FaultKinds
     public const string OtherUuid = "otherUuid";
     /// <summary>A status answer naming the asked uuid in upper case.</summary>
     public const string UpperCaseUuid = "upperCaseUuid";
+    public const string Gzip = "gzip";
+    public const string LyingGzip = "lyingGzip";
+    public const string EscapeText = "escapeText";
 
     public static readonly IReadOnlyList<string> All =
     [
         Error5000, Error5000Http200, RateLimit, Html502, Empty503, Drop, DropAfter, Delay, SlowAfter, SlowAfterDrop, MalformedJson,
         TruncatedJson, WrongTypes, MissingData, HugeBody, SlowBody, BadVideoUrl, Redirect, Truncate,
-        NoVideoUrl, OtherUuid, UpperCaseUuid,
+        NoVideoUrl, OtherUuid, UpperCaseUuid, Gzip, LyingGzip, EscapeText,
     ];
 
     /// <summary>The kinds the status endpoint applies to its own answer (so only <c>video-status</c> or <c>*</c> rules).</summary>
@@ -74,7 +77,7 @@ public sealed class FaultRule
     public int? Count { get; set; }
     public int DelayMs { get; set; }
     public int RetryAfter { get; set; } = 1;
-    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>; the uuid of <c>otherUuid</c>.</summary>
+    /// <summary>The URL of <c>badVideoUrl</c> and <c>redirect</c>; the uuid of <c>otherUuid</c>; <c>cut</c> for <c>gzip</c>.</summary>
     public string? Value { get; set; }
 
     /// <summary>Requests this rule has hit so far (read-only on the wire).</summary>

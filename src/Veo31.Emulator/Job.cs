@@ -42,7 +42,15 @@ internal sealed class Job
     /// text) and with <c>[status=word:reason]</c> (that text, in failReason unless <c>[fail:field]</c> names another).
     /// </summary>
     public (string Field, string Text)? Failure =>
-        FailField is null && EndReason is null ? null : (FailField ?? PromptMarkers.DefaultFailField, EndReason ?? FailureReason);
+        FailField is null && EndReason is null ? null : (FailField ?? PromptMarkers.DefaultFailField, EndReason ?? FailureText);
+    /// <summary>The <c>[escapes]</c> marker: answers about this job carry escape sequences (<see cref="Emulator.HostileText"/>).</summary>
+    public bool HostileText { get; init; }
+
+    /// <summary>The envelope msg of a success answer about this job.</summary>
+    public string SuccessMessage => HostileText ? "Success" + Emulator.HostileText.Sequences : "Success";
+
+    /// <summary>The reason a failed job gives.</summary>
+    public string FailureText => HostileText ? FailureReason + Emulator.HostileText.Sequences + Emulator.HostileText.LongTail : FailureReason;
 
     public JobState StateAt(long timestamp)
     {

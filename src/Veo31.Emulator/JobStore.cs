@@ -31,6 +31,7 @@ internal sealed class JobStore
             EndReason = markers.EndReason,
             MidStatus = markers.MidStatus,
             UrlOmissions = markers.UrlOmissions,
+            HostileText = HostileText.IsRequested(prompt),
         };
         _jobs[job.Uuid] = job;
         return job;

@@ -13,7 +13,11 @@ internal sealed class Mp4Video
     private const int ChunkSize = 64 * 1024;
     private static readonly byte[] Zeros = new byte[ChunkSize];
 
-    private readonly ConcurrentDictionary<long, Lazy<Task<string>>> _sha256BySize = new();
+    private readonly ConcurrentDictionary<(long Length, byte Fill), Lazy<Task<string>>> _sha256BySize = new();
+    private readonly ConcurrentDictionary<(long Length, byte Fill), Lazy<Task<byte[]>>> _gzipBySize = new();
+
+    /// <summary>Smallest padding a changing video gets, so its versions (which differ in the padding's fill byte) differ.</summary>
+    public const int VersionPadding = 1024;
 
     public Mp4Video()
     {
@@ -34,8 +38,17 @@ internal sealed class Mp4Video
 
     public static string ETagFor(long length) => $"\"veo-emulator-mp4-{length}\"";
 
-    /// <summary>Writes bytes [offset, offset+count) of the video of total <paramref name="length"/>.</summary>
-    public async Task WriteAsync(Stream output, long length, long offset, long count, CancellationToken ct)
+    /// <summary>The ETag of version <paramref name="version"/> of a changing video (<c>--changing-video etag</c>).</summary>
+    public static string ETagFor(long length, int version) => $"\"veo-emulator-mp4-{length}-v{version}\"";
+
+    /// <summary>The length of a changing video: padded so the versions differ (in the fill byte of the padding).</summary>
+    public long VersionedLength(long length) => Math.Max(length, Sample.Length + VersionPadding);
+
+    /// <summary>The fill byte of the padding of a version; version 0 is the unchanging video (zeros).</summary>
+    public static byte FillFor(int version) => version == 0 ? (byte)0 : (byte)((version - 1) % 255 + 1);
+
+    /// <summary>Writes bytes [offset, offset+count) of the video of total <paramref name="length"/>, padding filled with <paramref name="fill"/>.</summary>
+    public async Task WriteAsync(Stream output, long length, long offset, long count, CancellationToken ct, byte fill = 0)
     {
         var end = offset + count;
         var position = offset;
@@ -56,22 +69,32 @@ internal sealed class Mp4Video
             await output.WriteAsync(header.AsMemory(from, take), ct);
             position += take;
         }
+        var padding = fill == 0 ? Zeros : Enumerable.Repeat(fill, ChunkSize).ToArray();
         while (position < end)
         {
             var take = (int)Math.Min(ChunkSize, end - position);
-            await output.WriteAsync(Zeros.AsMemory(0, take), ct);
+            await output.WriteAsync(padding.AsMemory(0, take), ct);
             position += take;
         }
     }
 
     /// <summary>The lowercase hex SHA-256 of the whole video of that length, computed once per length by streaming.</summary>
-    public Task<string> Sha256Async(long length) =>
-        _sha256BySize.GetOrAdd(length, l => new Lazy<Task<string>>(() => Task.Run(() => ComputeSha256Async(l)))).Value;
+    public Task<string> Sha256Async(long length, byte fill = 0) =>
+        _sha256BySize.GetOrAdd((length, fill), k => new Lazy<Task<string>>(() => Task.Run(() => ComputeSha256Async(k.Length, k.Fill)))).Value;
 
-    private async Task<string> ComputeSha256Async(long length)
+    /// <summary>The whole video gzip-compressed (what a CDN with compression on sends), computed once per length and fill.</summary>
+    public Task<byte[]> GzipAsync(long length, byte fill = 0) =>
+        _gzipBySize.GetOrAdd((length, fill), k => new Lazy<Task<byte[]>>(() => Task.Run(async () =>
+        {
+            using var plain = new MemoryStream();
+            await WriteAsync(plain, k.Length, 0, k.Length, CancellationToken.None, k.Fill);
+            return ResponseCoding.Compress(plain.ToArray());
+        }))).Value;
+
+    private async Task<string> ComputeSha256Async(long length, byte fill)
     {
         using var hashing = new HashingStream();
-        await WriteAsync(hashing, length, 0, length, CancellationToken.None);
+        await WriteAsync(hashing, length, 0, length, CancellationToken.None, fill);
         return Convert.ToHexStringLower(hashing.Finish());
     }
 

@@ -10,9 +10,12 @@ internal sealed class StatsCollector
     private readonly ConcurrentDictionary<string, byte> _chargedFingerprints = new();
     private ConcurrentQueue<string> _cdnAuthorizationHeaders = new();
     private ConcurrentQueue<EmulatorProxyRequest> _proxyRequests = new();
+    private ConcurrentQueue<string> _apiVideoAuthorizationHeaders = new();
+    private ConcurrentQueue<string> _uploadFileNames = new();
     private long _creditsCharged;
     private long _generations;
     private long _duplicateCharges;
+    private int _videoVersion;
     private int _openConnections;
     private int _peakConnections;
 
@@ -39,6 +42,13 @@ internal sealed class StatsCollector
 
     public void RecordCdnAuthorization(string value) => _cdnAuthorizationHeaders.Enqueue(value);
 
+    public void RecordApiVideoAuthorization(string value) => Volatile.Read(ref _apiVideoAuthorizationHeaders).Enqueue(value);
+
+    public void RecordUploadFileName(string value) => Volatile.Read(ref _uploadFileNames).Enqueue(value);
+
+    /// <summary>The next version of a changing video (<c>--changing-video</c>): 1, 2, 3... (from 1 again after a reset).</summary>
+    public int NextVideoVersion() => Interlocked.Increment(ref _videoVersion);
+
     public void RecordProxyRequest(EmulatorProxyRequest request) => Volatile.Read(ref _proxyRequests).Enqueue(request);
 
     public void ConnectionOpened()
@@ -59,6 +69,9 @@ internal sealed class StatsCollector
         _chargedFingerprints.Clear();
         Interlocked.Exchange(ref _cdnAuthorizationHeaders, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
+        Interlocked.Exchange(ref _apiVideoAuthorizationHeaders, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _uploadFileNames, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _videoVersion, 0);
         Interlocked.Exchange(ref _creditsCharged, 0);
         Interlocked.Exchange(ref _generations, 0);
         Interlocked.Exchange(ref _duplicateCharges, 0);
@@ -75,5 +88,8 @@ internal sealed class StatsCollector
         PeakConcurrentConnections = Volatile.Read(ref _peakConnections),
         CdnAuthorizationHeaders = Volatile.Read(ref _cdnAuthorizationHeaders).ToArray(),
         ProxyRequests = Volatile.Read(ref _proxyRequests).ToArray(),
+        ApiVideoAuthorizationHeaders = Volatile.Read(ref _apiVideoAuthorizationHeaders).ToArray(),
+        UploadFileNames = Volatile.Read(ref _uploadFileNames).ToArray(),
+        VideoVersionsServed = Volatile.Read(ref _videoVersion),
     };
 }

@@ -380,7 +380,8 @@ try {
     # ---------------------------------------------------------------- 4. Upload
     if ('Upload' -in $Only) {
         Write-Host "`n== Upload: a $(Format-Mb $p.UploadBytes) MB PNG, $($p.UploadRuns) runs each, alternating"
-        $emulator = Start-VeoEmulator
+        # Invoke-RestMethod -Form sends filename*, which the emulator's strict (RFC 7578) multipart parser refuses.
+        $emulator = Start-VeoEmulator -ArgumentList '--strict-multipart', 'false'
         $image = Join-Path $WorkPath 'big.png'
         $warmup = Join-Path $WorkPath 'small.png'
         $png = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)

@@ -147,9 +147,9 @@ public class DownloadTests
     }
 
     [Fact]
-    public async Task A_video_on_the_api_origin_may_carry_the_key_but_the_cdn_never_does()
+    public async Task The_cdn_never_receives_the_key()
     {
-        // The CDN is another origin (another port): zero Authorization headers there is the contract.
+        // The CDN is another origin (another port); TransferTests covers a videoUrl on the API's own origin.
         var (h, job) = await CompletedJobAsync();
         await using var _ = h;
         Assert.NotEqual(new Uri(job.VideoUrl!).Port, h.Server.ApiBaseUri.Port);

@@ -29,7 +29,8 @@ public class StatsTests
         Assert.Equal(2, stats.CreditsCharged);
 
         var json = await emu.ControlGetAsync("stats");
-        Assert.Equal(new[] { "requests", "rateLimited", "creditsCharged", "generations", "duplicateCharges", "peakConcurrentConnections", "cdnAuthorizationHeaders", "proxyRequests" },
+        Assert.Equal(new[] { "requests", "rateLimited", "creditsCharged", "generations", "duplicateCharges", "peakConcurrentConnections", "cdnAuthorizationHeaders", "proxyRequests",
+                "apiVideoAuthorizationHeaders", "uploadFileNames", "videoVersionsServed" },
             json.EnumerateObject().Select(p => p.Name));
         Assert.Equal(3, json.GetProperty("requests").GetProperty("video-status").GetInt64());
         Assert.Equal(2, json.GetProperty("creditsCharged").GetInt64());

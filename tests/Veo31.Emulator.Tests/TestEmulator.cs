@@ -87,11 +87,20 @@ internal sealed class TestEmulator : IAsyncDisposable
 
     public Task<Reply> UploadAsync(byte[] content, string fieldName = "file", string fileName = "image.png", string? key = "")
     {
+        // As curl -F sends it (quoted name and filename, no filename*): the emulator's parser is strict (RFC 7578).
+        var disposition = $"form-data; name=\"{fieldName}\"; filename=\"{fileName}\"";
+        return UploadRawAsync(content, disposition, key);
+    }
+
+    /// <summary>An upload whose part carries exactly this Content-Disposition header value.</summary>
+    public Task<Reply> UploadRawAsync(byte[] content, string contentDisposition, string? key = "")
+    {
         var request = ApiRequest(HttpMethod.Post, "upload-video-image", key);
-        var form = new MultipartFormDataContent();
+        var form = new MultipartFormDataContent { HeaderEncodingSelector = (_, _) => Encoding.UTF8 };
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, fieldName, fileName);
+        file.Headers.TryAddWithoutValidation("Content-Disposition", contentDisposition);
+        form.Add(file);
         request.Content = form;
         return SendAsync(request);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -10,13 +11,15 @@ using Veo31.Core.Errors;
 using Veo31.Core.Http;
 using Veo31.Core.Logging;
 using Veo31.Core.Models;
-using Veo31.Core.Resilience;
+using Veo31.Core.Text;
 
 namespace Veo31.Core.Download
 {
     /// <summary>
-    /// Streams a video to a temporary file beside the destination, resumes a broken transfer with Range, checks the
-    /// length and renames into place: the destination is either complete or absent.
+    /// Streams a video to a temporary file beside the destination, resumes a broken transfer with Range only when the server
+    /// proves it is the same version (If-Range, then the 206's validator and total are checked), checks the length and
+    /// renames into place: the destination is either one version of the video in full, or absent. Requests never carry
+    /// the API key, whatever the host, and ask for the bytes as stored (Accept-Encoding: identity).
     /// </summary>
     internal sealed class VideoDownloader
     {
@@ -43,7 +46,17 @@ namespace Veo31.Core.Download
             {
                 using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, useAsync: true))
                 {
-                    await TransferWithResumeAsync(state, file, progress, () => ++attempts, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await _transport.RunTransferAsync(
+                            token => TransferWithResumesAsync(state, file, progress, () => ++attempts, token), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (VeoException ex) when (ex.IsTransient && state.MostWritten > 0)
+                    {
+                        throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                            "The video transfer stopped after " + state.Written + " bytes (" + ex.Message.TrimEnd('.') + ").", ex)
+                        { HttpStatus = ex.HttpStatus };
+                    }
                     await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                     if (state.Total.HasValue && file.Length != state.Total.Value)
                         throw new VeoException(VeoErrorKind.DownloadIncomplete,
@@ -76,67 +89,43 @@ namespace Veo31.Core.Download
             }
         }
 
-        private async Task TransferWithResumeAsync(DownloadState state, FileStream file, IProgress<TransferProgress>? progress,
+        /// <summary>
+        /// One attempt of the retry pipeline. A break after bytes were kept on a resumable version goes on at once (resuming
+        /// is cheap and does not spend the retry budget); any other transient failure goes back to the pipeline.
+        /// </summary>
+        private async Task TransferWithResumesAsync(DownloadState state, FileStream file, IProgress<TransferProgress>? progress,
             Func<int> countAttempt, CancellationToken cancellationToken)
         {
-            _transport.Budget.RecordCall();
             int maxResumes = Math.Max(0, Options.MaxRetryCount) + 3;
-            int resumes = 0;
-            int failuresWithoutProgress = 0;
             while (true)
             {
                 countAttempt();
                 long before = state.Written;
-                VeoException failure;
                 try
                 {
                     await TransferOnceAsync(state, file, progress, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (VeoException ex) when (ex.IsTransient)
+                catch (VeoException ex) when (ex.IsTransient && state.Written > before && state.CanResume)
                 {
-                    failure = ex;
-                }
-
-                if (state.Written > before)
-                {
-                    // Progress was made: resuming is cheap and does not spend the retry budget.
-                    if (++resumes > maxResumes)
+                    if (++state.Resumes > maxResumes)
                         throw new VeoException(VeoErrorKind.DownloadIncomplete,
-                            "The video transfer broke " + resumes + " times; " + state.Written + " bytes received.", failure);
-                    failuresWithoutProgress = 0;
+                            "The video transfer broke " + state.Resumes + " times; " + state.Written + " bytes received.", ex);
                 }
-                else if (++failuresWithoutProgress > Options.MaxRetryCount || !_transport.Budget.TryWithdrawRetry())
-                {
-                    if (state.Written == 0 && resumes == 0) throw failure;
-                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
-                        "The video transfer stopped after " + state.Written + " bytes (" + failure.Message.TrimEnd('.') + ").", failure)
-                    { HttpStatus = failure.HttpStatus };
-                }
-                TimeSpan delay = RetryDelays.Next(failuresWithoutProgress, Options.RetryBaseDelay, Options.RetryMaxDelay,
-                    failure.RetryAfter, Options.MaxRetryAfter);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
 
         private async Task TransferOnceAsync(DownloadState state, FileStream file, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
+            // Bytes of a version the server cannot prove again are not continued: start over rather than splice.
+            if (state.Written > 0 && !state.CanResume) state.Restart(file);
             Uri current = state.Source;
             for (int redirects = 0; ; redirects++)
             {
                 using var watch = new AttemptWatch(cancellationToken, Options.AttemptTimeout);
                 try
                 {
-                    using HttpRequestMessage request = redirects == 0
-                        ? _transport.CreateRequest(HttpMethod.Get, current, null)
-                        : new HttpRequestMessage(HttpMethod.Get, current); // a redirect never carries the key
-                    if (state.Written > 0)
-                    {
-                        request.Headers.Range = new RangeHeaderValue(state.Written, null);
-                        if (state.ETag != null) request.Headers.IfRange = new RangeConditionHeaderValue(new EntityTagHeaderValue(state.ETag));
-                        state.RangeRequests++;
-                    }
-
+                    using HttpRequestMessage request = CreateRequest(current, state, countRange: redirects == 0);
                     var started = System.Diagnostics.Stopwatch.StartNew();
                     using HttpResponseMessage response = await _transport.Http
                         .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token).ConfigureAwait(false);
@@ -171,6 +160,22 @@ namespace Veo31.Core.Download
             }
         }
 
+        /// <summary>A download request: never the key (whatever the host), identity encoding, and a provable range when resuming.</summary>
+        private static HttpRequestMessage CreateRequest(Uri uri, DownloadState state, bool countRange)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            ContentCodings.AcceptIdentityOnly(request);
+            if (state.Written > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(state.Written, null);
+                request.Headers.IfRange = state.ETag != null
+                    ? new RangeConditionHeaderValue(new EntityTagHeaderValue(state.ETag))
+                    : new RangeConditionHeaderValue(state.LastModified!.Value);
+                if (countRange) state.RangeRequests++;
+            }
+            return request;
+        }
+
         private Uri NextRedirect(Uri current, Uri location, int redirectsSoFar)
         {
             if (redirectsSoFar >= MaxRedirects)
@@ -188,34 +193,24 @@ namespace Veo31.Core.Download
             switch (status)
             {
                 case 200:
-                    if (state.Written > 0)
-                    {
-                        // The server sent the whole file (Range ignored or If-Range mismatch): start over.
-                        file.SetLength(0);
-                        file.Position = 0;
-                        state.Written = 0;
-                    }
-                    state.Total = response.Content?.Headers.ContentLength;
-                    state.ETag = StrongETag(response);
+                    // The whole file: a new version (If-Range did not match) or the Range was ignored. Write it from zero.
+                    if (state.Written > 0) state.Restart(file);
+                    BeginVersion(state, response);
                     return true;
                 case 206:
-                    ContentRangeHeaderValue? range = response.Content?.Headers.ContentRange;
-                    if (range == null || range.From != state.Written)
+                    string? mismatch = state.Written == 0 ? "a range that was not asked for" : VersionMismatch(state, response);
+                    if (mismatch != null)
                     {
-                        file.SetLength(0);
-                        file.Position = 0;
-                        state.Written = 0;
-                        throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server answered a resume with the wrong range; restarting.")
+                        state.Restart(file);
+                        throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server answered the resume with " + mismatch + "; restarting from the beginning.")
                         { HttpStatus = 206, IsTransient = true };
                     }
-                    if (range.HasLength) state.Total = range.Length;
-                    state.ETag ??= StrongETag(response);
                     return true;
                 case 416:
-                    if (state.Total.HasValue && state.Written == state.Total.Value) return false;
-                    file.SetLength(0);
-                    file.Position = 0;
-                    state.Written = 0;
+                    ContentRangeHeaderValue? unsatisfied = response.Content?.Headers.ContentRange;
+                    if (state.Total.HasValue && state.Written == state.Total.Value && (unsatisfied?.Length ?? state.Total) == state.Total)
+                        return false;
+                    state.Restart(file);
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server refused the resume range; restarting.")
                     { HttpStatus = 416, IsTransient = true };
                 default:
@@ -225,13 +220,44 @@ namespace Veo31.Core.Download
             }
         }
 
+        /// <summary>Remembers what identifies the version a 200 starts: its validators, its length and its coding.</summary>
+        private static void BeginVersion(DownloadState state, HttpResponseMessage response)
+        {
+            BodyCoding coding = ContentCodings.Of(response.Content, out string name);
+            if (coding == BodyCoding.Unsupported)
+                throw new VeoException(VeoErrorKind.InvalidResponse,
+                    "The video server sent the video with Content-Encoding '" + ServerText.Message(name) +
+                    "' although it was asked for the bytes as stored (identity); that coding cannot be decoded, so the video was not saved.")
+                { HttpStatus = 200 };
+            state.Encoded = coding == BodyCoding.Gzip;
+            state.Total = state.Encoded ? null : response.Content?.Headers.ContentLength;
+            state.ETag = StrongETag(response);
+            state.LastModified = response.Content?.Headers.LastModified;
+        }
+
+        /// <summary>Null when a 206 continues the version on disk; otherwise what differs (CDNs that ignore If-Range exist).</summary>
+        private static string? VersionMismatch(DownloadState state, HttpResponseMessage response)
+        {
+            if (ContentCodings.Of(response.Content, out _) != BodyCoding.Identity) return "an encoded body";
+            ContentRangeHeaderValue? range = response.Content?.Headers.ContentRange;
+            if (range == null || !range.HasRange || range.From != state.Written) return "the wrong range";
+            if (!range.HasLength || range.Length != state.Total)
+                return "another total length (" + (range.HasLength ? range.Length!.Value.ToString(CultureInfo.InvariantCulture) : "unknown") +
+                       " instead of " + state.Total + ")";
+            if (state.ETag != null)
+                return StrongETag(response) == state.ETag ? null : "another version of the file (its ETag changed)";
+            return response.Content?.Headers.LastModified == state.LastModified ? null : "another version of the file (its Last-Modified changed)";
+        }
+
         private async Task CopyBodyAsync(DownloadState state, FileStream file, HttpResponseMessage response, AttemptWatch watch,
             IProgress<TransferProgress>? progress)
         {
             if (response.Content == null) return;
             var buffer = new byte[BufferSize];
             progress?.Report(new TransferProgress(state.Written, state.Total));
-            using Stream body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            Stream raw = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            // A server that encodes the video anyway: decode it and prove it complete (CheckedGzipStream checks the trailer).
+            using Stream body = state.Encoded ? new CheckedGzipStream(raw) : raw;
             while (true)
             {
                 int read;
@@ -243,11 +269,18 @@ namespace Veo31.Core.Download
                 {
                     throw VeoErrors.ConnectionFailed("The video download", ex, neverSent: false);
                 }
+                catch (InvalidDataException ex)
+                {
+                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                        "The video was sent gzip-encoded and its data is corrupt or cut short (" + ex.Message.TrimEnd('.') + ").", ex)
+                    { IsTransient = true };
+                }
                 if (read == 0) break;
                 if (state.Total.HasValue && state.Written + read > state.Total.Value)
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server sent more bytes than it announced (" + state.Total.Value + ").");
                 await file.WriteAsync(buffer, 0, read, watch.Token).ConfigureAwait(false);
                 state.Written += read;
+                state.MostWritten = Math.Max(state.MostWritten, state.Written);
                 watch.Rearm();
                 progress?.Report(new TransferProgress(state.Written, state.Total));
             }

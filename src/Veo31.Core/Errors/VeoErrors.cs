@@ -106,10 +106,11 @@ namespace Veo31.Core.Errors
 
         private static string Describe(Exception ex)
         {
-            // The innermost message names the socket error; none of them can carry the API key.
+            // The innermost message names the socket error; none of them can carry the API key. It can quote a bad
+            // header line the server sent, so it is shown as server text.
             Exception e = ex;
             while (e.InnerException != null) e = e.InnerException;
-            return e.GetType().Name + ": " + e.Message;
+            return e.GetType().Name + ": " + Text.ServerText.Message(e.Message);
         }
 
         public static bool IsSuccess(HttpStatusCode status) => (int)status >= 200 && (int)status < 300;

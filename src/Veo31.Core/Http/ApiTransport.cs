@@ -46,12 +46,27 @@ namespace Veo31.Core.Http
         /// <summary>Paces every API call of the session (not downloads from other hosts).</summary>
         public AdaptiveRateLimiter RateLimiter { get; }
 
-        /// <summary>A request that carries the key only when it goes to the API's own origin (scheme, host and port).</summary>
+        /// <summary>
+        /// An API request: it carries the key only when it goes to the API's own origin (scheme, host and port), and accepts
+        /// a gzip answer. Never used for a videoUrl (the video downloader builds its own requests, which never carry the key).
+        /// </summary>
         public HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, HttpContent? content)
         {
             var request = new HttpRequestMessage(method, uri) { Content = content };
             if (UrlRules.SameOrigin(uri, BaseUri)) request.Headers.Authorization = _key.CreateAuthorizationHeader();
+            ContentCodings.AcceptGzip(request);
             return request;
+        }
+
+        /// <summary>
+        /// Runs a transfer that is not a JSON call (the video download) through the same retry pipeline and budget as API
+        /// calls: an attempt that throws a transient VeoException is retried after the pipeline's delay.
+        /// </summary>
+        public async Task RunTransferAsync(Func<CancellationToken, Task> attempt, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Budget.RecordCall();
+            await _pipeline.ExecuteAsync(token => new ValueTask(attempt(token)), cancellationToken).ConfigureAwait(false);
         }
 
         public async Task<T> CallAsync<T>(ApiCall call, Func<JsonElement, T> parse, CancellationToken cancellationToken)
@@ -189,6 +204,13 @@ namespace Veo31.Core.Http
                     try
                     {
                         body = await BoundedContentReader.ReadAsync(response.Content, Options.MaxResponseBytes, status, watch.Token).ConfigureAwait(false);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        // A body that says gzip but is not (or a coding not asked for). A success answer that cannot be read
+                        // is InvalidResponse (for a generation: outcome unknown); an error status keeps its own meaning.
+                        if (status >= 200 && status < 300) throw VeoErrors.InvalidResponse(ex.Message, status, ex);
+                        body = new ArraySegment<byte>(Array.Empty<byte>());
                     }
                     catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
                     {

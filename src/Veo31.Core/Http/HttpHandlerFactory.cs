@@ -7,7 +7,8 @@ namespace Veo31.Core.Http
 {
     /// <summary>
     /// SocketsHttpHandler where the runtime has it (reached by reflection: netstandard2.0 does not declare it), so
-    /// connections are recycled and DNS changes seen; HttpClientHandler on .NET Framework. Redirects are never automatic.
+    /// connections are recycled and DNS changes seen; HttpClientHandler on .NET Framework. Redirects and decompression are
+    /// never automatic: ContentCodings decides per request what is accepted (gzip for JSON, identity for the video).
     /// </summary>
     internal static class HttpHandlerFactory
     {
@@ -34,7 +35,7 @@ namespace Veo31.Core.Http
             Set(handler, "ConnectTimeout", ConnectTimeout);
             Set(handler, "MaxConnectionsPerServer", Math.Max(1, options.MaxConnectionsPerServer));
             Set(handler, "AllowAutoRedirect", false);
-            Set(handler, "AutomaticDecompression", DecompressionMethods.GZip | DecompressionMethods.Deflate);
+            Set(handler, "AutomaticDecompression", DecompressionMethods.None);
             if (proxy != null)
             {
                 Set(handler, "Proxy", proxy);
@@ -48,7 +49,7 @@ namespace Veo31.Core.Http
             var handler = new HttpClientHandler
             {
                 AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                AutomaticDecompression = DecompressionMethods.None,
             };
             try
             {

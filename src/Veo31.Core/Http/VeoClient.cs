@@ -3,7 +3,6 @@ using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Security;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Download;
@@ -131,9 +130,7 @@ namespace Veo31.Core.Http
                 CreateContent = watch =>
                 {
                     var file = new FileUploadContent(fullPath, length, contentType, progress, watch.Rearm, watch.Token);
-                    var form = new MultipartFormDataContent("veo31-" + Guid.NewGuid().ToString("N"));
-                    form.Add(file, "file", uploadName);
-                    return form;
+                    return new MultipartFileContent("file", uploadName, file);
                 },
             };
             UploadedImageInfo info = await InFlight(() => _transport.CallAsync(call, UploadedImageParser.Parse, cancellationToken)).ConfigureAwait(false);
@@ -144,7 +141,7 @@ namespace Veo31.Core.Http
         }
 
         /// <summary>Streams videoUrl to a temporary file beside destinationFile and renames it into place when complete.
-        /// Never sends the API key to a host other than the API's own.</summary>
+        /// Never sends the API key, whatever the host (the API's own included); resumes only a version the server proves.</summary>
         public Task<DownloadResult> DownloadVideoAsync(string videoUrl, string destinationFile, bool overwrite,
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
@@ -203,15 +200,14 @@ namespace Veo31.Core.Http
 
         private static ObjectDisposedException Closed() => new ObjectDisposedException(nameof(VeoClient), "The Veo client was closed.");
 
-        /// <summary>The name sent with an upload: the file's stem reduced to safe characters, with the extension of its real format.</summary>
+        /// <summary>
+        /// The name sent with an upload: the file's own name (the provider may show it), as curl and browsers send it;
+        /// MultipartFileContent escapes what a quoted parameter cannot hold.
+        /// </summary>
         private static string UploadFileName(string fullPath, ImageFormat format)
         {
-            var sb = new StringBuilder();
-            foreach (char c in Path.GetFileNameWithoutExtension(fullPath))
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') sb.Append(c);
-            string stem = sb.Length == 0 ? "image" : sb.ToString();
-            if (stem.Length > 100) stem = stem.Substring(0, 100);
-            return stem + RequestValidation.Extension(format);
+            string name = Path.GetFileName(fullPath);
+            return string.IsNullOrEmpty(name) ? "image" + RequestValidation.Extension(format) : name;
         }
 
         private static void CheckOptions(VeoClientOptions options)

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Text.Json;
+using Veo31.Core.Text;
 
 namespace Veo31.Core.Json
 {
@@ -45,7 +46,7 @@ namespace Veo31.Core.Json
                     problem = "the body has no numeric code";
                     return false;
                 }
-                string? message = TryGetProperty(root, "msg", out JsonElement msg) ? JsonValues.ReadText(msg) : null;
+                string? message = TryGetProperty(root, "msg", out JsonElement msg) ? ServerText.Message(JsonValues.ReadText(msg)) : null;
                 JsonElement data = TryGetProperty(root, "data", out JsonElement d) ? d.Clone() : default;
                 envelope = new ApiEnvelope(code.Value, message, data);
                 problem = "";
@@ -59,7 +60,7 @@ namespace Veo31.Core.Json
             // Tolerate a different casing of a documented name.
             foreach (JsonProperty p in obj.EnumerateObject())
             {
-                if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(JsonValues.NameOf(p), name, StringComparison.OrdinalIgnoreCase))
                 {
                     value = p.Value;
                     return true;
@@ -108,11 +109,41 @@ namespace Veo31.Core.Json
         {
             switch (e.ValueKind)
             {
-                case JsonValueKind.String: return e.GetString();
+                case JsonValueKind.String: return ReadString(e);
                 case JsonValueKind.Number: return e.GetRawText();
                 case JsonValueKind.True: return "true";
                 case JsonValueKind.False: return "false";
                 default: return null;
+            }
+        }
+
+        /// <summary>
+        /// A JSON string's value. A string that is not valid UTF-16 once unescaped (a lone surrogate such as "\ud800")
+        /// cannot be decoded; its escaped source text is returned instead of the exception GetString throws.
+        /// </summary>
+        public static string ReadString(JsonElement e)
+        {
+            try
+            {
+                return e.GetString() ?? "";
+            }
+            catch (InvalidOperationException)
+            {
+                string raw = e.GetRawText();
+                return raw.Length >= 2 ? raw.Substring(1, raw.Length - 2) : raw;
+            }
+        }
+
+        /// <summary>A property's name; one that cannot be decoded (a lone surrogate) gives a placeholder instead of an exception.</summary>
+        public static string NameOf(JsonProperty p)
+        {
+            try
+            {
+                return p.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                return "(unreadable name)";
             }
         }
 

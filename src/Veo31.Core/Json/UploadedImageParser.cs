@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Veo31.Core.Errors;
 using Veo31.Core.Models;
+using Veo31.Core.Text;
 
 namespace Veo31.Core.Json
 {
@@ -12,9 +13,16 @@ namespace Veo31.Core.Json
                 throw VeoErrors.InvalidResponse("data is " + VideoJobParser.Describe(data) + ", expected an object");
             return new UploadedImageInfo
             {
-                ImageUrl = RequiredText(data, "imageUrl"),
-                ImageKey = RequiredText(data, "imageKey"),
+                ImageUrl = ServerText.Url(RequiredText(data, "imageUrl"))!,
+                ImageKey = PrintableId(RequiredText(data, "imageKey"), "imageKey"),
             };
+        }
+
+        /// <summary>The key is sent back to the API with a generation, so it is refused rather than changed when not printable.</summary>
+        private static string PrintableId(string text, string name)
+        {
+            if (!ServerText.IsSafe(text)) throw VeoErrors.InvalidResponse("data." + name + " contains control characters");
+            return text;
         }
 
         private static string RequiredText(JsonElement data, string name)

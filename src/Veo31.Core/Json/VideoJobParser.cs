@@ -5,10 +5,14 @@ using System.Text.Json;
 using Veo31.Core.Errors;
 using Veo31.Core.Jobs;
 using Veo31.Core.Models;
+using Veo31.Core.Text;
 
 namespace Veo31.Core.Json
 {
-    /// <summary>Turns the data object of /generate-video and /video-status into a VideoJobInfo.</summary>
+    /// <summary>
+    /// Turns the data object of /generate-video and /video-status into a VideoJobInfo. Every text goes through ServerText
+    /// on the way in; an id that is not printable is refused rather than changed, since it is sent back to the API.
+    /// </summary>
     internal static class VideoJobParser
     {
         // Where a failed generation's reason may be; the contract does not name the field. First present wins.
@@ -31,33 +35,37 @@ namespace Veo31.Core.Json
                 || string.IsNullOrWhiteSpace(JsonValues.ReadText(uuid)))
                 throw VeoErrors.InvalidResponse("data.uuid is missing or not a string");
             job.Uuid = JsonValues.ReadText(uuid)!;
+            if (!ServerText.IsSafe(job.Uuid))
+                throw VeoErrors.InvalidResponse("data.uuid contains control characters");
 
             if (ApiEnvelopeReader.TryGetProperty(data, "status", out JsonElement status) && status.ValueKind != JsonValueKind.Null)
             {
                 if (status.ValueKind != JsonValueKind.String)
                     throw VeoErrors.InvalidResponse("data.status is " + Describe(status) + ", expected a string");
-                job.RawStatus = status.GetString();
+                string raw = JsonValues.ReadString(status);
+                job.RawStatus = ServerText.Message(raw);
             }
             else
             {
                 job.Status = VideoStatus.Unknown;
             }
 
-            job.GenerationType = ReadOptionalText(data, "generationType");
-            job.Prompt = ReadOptionalText(data, "prompt");
-            job.AspectRatio = ReadOptionalText(data, "aspectRatio");
-            job.VideoUrl = ReadOptionalText(data, "videoUrl");
+            job.GenerationType = ServerText.Message(ReadOptionalText(data, "generationType"));
+            job.Prompt = ServerText.Field(ReadOptionalText(data, "prompt"));
+            job.AspectRatio = ServerText.Message(ReadOptionalText(data, "aspectRatio"));
+            job.VideoUrl = ServerText.Url(ReadOptionalText(data, "videoUrl"));
             job.Progress = ReadOptionalInt(data, "progress");
             job.EstimatedTimeSeconds = ReadOptionalInt(data, "estimatedTime");
             job.CreatedAt = ReadOptionalDate(data, "createdAt");
-            job.FailureReason = ReadFailureReason(data);
+            job.FailureReason = ServerText.Message(ReadFailureReason(data));
             if (job.RawStatus != null) job.Status = JobStatusRules.Classify(job.RawStatus, job.FailureReason != null);
 
             var additional = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty p in data.EnumerateObject())
             {
-                if (!KnownFields.Contains(p.Name) && !additional.ContainsKey(p.Name))
-                    additional[p.Name] = p.Value.GetRawText();
+                string name = ServerText.Message(JsonValues.NameOf(p))!;
+                if (!KnownFields.Contains(name) && !additional.ContainsKey(name))
+                    additional[name] = ServerText.Field(p.Value.GetRawText())!;
             }
             job.AdditionalFields = additional;
             return job;
@@ -85,7 +93,7 @@ namespace Veo31.Core.Json
         {
             if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e)) return null;
             if (e.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture,
+                && DateTimeOffset.TryParse(JsonValues.ReadString(e), CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed))
                 return parsed;
             if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long unixSeconds)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Net.Http.Headers;
 using System.Text;
+using Veo31.Core.Text;
 
 namespace Veo31.Core.Logging
 {
@@ -37,7 +38,7 @@ namespace Veo31.Core.Logging
         public static string Header(string name, IEnumerable<string> values)
         {
             if (NeverNamed.Contains(name)) return "";
-            return name + ": " + (ShownHeaders.Contains(name) ? string.Join(", ", values) : Redacted);
+            return name + ": " + (ShownHeaders.Contains(name) ? ServerText.Message(string.Join(", ", values)) : Redacted);
         }
 
         public static string Body(ArraySegment<byte> body, string? contentType)
@@ -56,7 +57,7 @@ namespace Veo31.Core.Logging
             {
                 return "(" + body.Count + " bytes, not valid UTF-8, not shown)";
             }
-            text = text.Replace("\r", " ").Replace("\n", " ");
+            text = ServerText.Clean(text, text.Length)!;
             if (text.Length > MaxBodyChars) text = text.Substring(0, MaxBodyChars);
             return text.Length < body.Count ? text + "... (" + body.Count + " bytes)" : text;
         }

@@ -65,6 +65,6 @@ namespace Veo31.PowerShell.Infrastructure
         }
 
         public static ErrorRecord Unexpected(Exception exception, object? target)
-            => Create(UnexpectedError, ErrorCategory.NotSpecified, "Unexpected error: " + exception.Message, target, exception);
+            => Create(UnexpectedError, ErrorCategory.NotSpecified, "Unexpected error: " + Core.Text.ServerText.Message(exception.Message), target, exception);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
 using Veo31.Core.Models;
+using Veo31.Core.Text;
 
 namespace Veo31.PowerShell
 {
@@ -100,21 +101,22 @@ namespace Veo31.PowerShell
             return request;
         }
 
+        /// <summary>From the journal, whose file may hold server text written by an older release: shown through ServerText too.</summary>
         internal static VeoVideo FromJournal(JournalEntry entry) => new VeoVideo(entry.Uuid)
         {
             Status = entry.IsOutcomeUnknown ? VeoVideoStatus.OutcomeUnknown : entry.IsGone ? VeoVideoStatus.Gone : ToStatus(entry.LastStatus),
-            RawStatus = entry.RawStatus,
+            RawStatus = ServerText.Message(entry.RawStatus),
             CreatedAt = entry.CreatedAt,
             RequestFingerprint = entry.RequestFingerprint,
-            GenerationType = entry.GenerationType,
-            Prompt = entry.Prompt,
-            AspectRatio = entry.AspectRatio,
-            ImageUrl = entry.ImageUrl,
+            GenerationType = ServerText.Message(entry.GenerationType),
+            Prompt = ServerText.Field(entry.Prompt),
+            AspectRatio = ServerText.Message(entry.AspectRatio),
+            ImageUrl = ServerText.Url(entry.ImageUrl),
             ImageKey = entry.ImageKey,
-            VideoUrl = entry.VideoUrl,
+            VideoUrl = ServerText.Url(entry.VideoUrl),
             // The journal keeps status changes, not progress; a finished job's progress is known all the same.
             Progress = entry.LastStatus == VideoStatus.Completed ? 100 : (int?)null,
-            FailureReason = entry.FailureReason,
+            FailureReason = ServerText.Message(entry.FailureReason),
             Submitted = entry.Submitted,
             LastChecked = entry.LastChecked,
             SavedPath = entry.SavedPath,
