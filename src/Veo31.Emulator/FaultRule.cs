@@ -142,6 +142,8 @@ public sealed class FaultRule
         switch (rule.Kind)
         {
             case FaultKinds.Delay:
+            case FaultKinds.SlowAfter:
+            case FaultKinds.SlowAfterDrop:
                 rule.DelayMs = value is null ? 1000 : int.Parse(value, CultureInfo.InvariantCulture);
                 break;
             case FaultKinds.RateLimit:

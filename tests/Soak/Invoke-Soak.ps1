@@ -5,10 +5,14 @@
     no partial file.
 .DESCRIPTION
     Half the jobs are text-to-video, half image-to-video. Faults hit every endpoint at -FaultRate.
-    Faults on POST /generate-video are of the kinds where the server did not act (5000, HTML 502,
-    rate limit, a connection dropped before the request was read): the module must surface those as
-    GenerationOutcomeUnknown or retry them (rate limit) without ever charging twice. Work that fails
-    after retries is resumed from the journal, as a runbook would on its next run.
+    Faults on POST /generate-video are of two sorts. Where the server did not act (5000, HTML 502, rate
+    limit, a connection dropped before the request was read), the module must surface them as
+    GenerationOutcomeUnknown or retry them (rate limit) without ever charging twice. Where the server
+    acted but the answer was lost (dropped after processing, a slow answer then dropped), the job is
+    charged and the client never learns its uuid: the API has no idempotency key and no list endpoint,
+    so this cannot be zero; it is counted (ChargedUuidNeverLearned) and every such request must be
+    journaled as outcome-unknown. Work that fails after retries is resumed from the journal, as a
+    runbook would on its next run.
     Returns one object with the figures (also printed).
 #>
 [CmdletBinding()]
@@ -27,14 +31,18 @@ Import-Module (Join-Path $repoRoot 'tools/SampleImages.psm1') -Force
 Import-Module $ModulePath -Force
 
 $faultsByEndpoint = [ordered]@{
-    'generate-video'     = 'error5000', 'html502', 'rateLimit', 'drop'
+    'generate-video'     = 'error5000', 'html502', 'rateLimit', 'drop', 'dropAfter', 'slowAfterDrop'
     'video-status'       = 'error5000', 'html502', 'empty503', 'drop', 'rateLimit', 'error5000http200'
     'upload-video-image' = 'error5000', 'html502', 'drop', 'rateLimit'
     'cdn-video'          = 'truncate', 'drop', 'empty503'
 }
 $faultSpec = @(foreach ($endpoint in $faultsByEndpoint.Keys) {
     $kinds = $faultsByEndpoint[$endpoint]
-    foreach ($kind in $kinds) { '{0}:{1}:{2}' -f $endpoint, $kind, [Math]::Round($FaultRate / $kinds.Count, 4) }
+    foreach ($kind in $kinds) {
+        $rule = '{0}:{1}:{2}' -f $endpoint, $kind, [Math]::Round($FaultRate / $kinds.Count, 4)
+        if ($kind -eq 'slowAfterDrop') { $rule += '::300' }   # acted on, answer held 300 ms, then the connection dies
+        $rule
+    }
 }) -join ';'
 
 $null = New-Item -ItemType Directory -Path $WorkPath -Force
@@ -82,8 +90,15 @@ try {
     $emulatorJobs = @($emulatorJobs)
     $journal = @(Get-VeoVideo)
     $savedByUuid = @{}
-    foreach ($entry in $journal) { if ($entry.SavedPath) { $savedByUuid[$entry.Uuid] = $entry.SavedPath } }
-    $lost = @($emulatorJobs | Where-Object { -not $savedByUuid.ContainsKey($_.uuid) })
+    $journaledUuids = @{}
+    foreach ($entry in $journal) {
+        if ($entry.Uuid) { $journaledUuids[$entry.Uuid] = $true }
+        if ($entry.SavedPath) { $savedByUuid[$entry.Uuid] = $entry.SavedPath }
+    }
+    # Charged, but the answer with the uuid never arrived: nobody can wait for these; they must be journaled as outcome-unknown.
+    $neverLearned = @($emulatorJobs | Where-Object { -not $journaledUuids.ContainsKey($_.uuid) })
+    $lost = @($emulatorJobs | Where-Object { $journaledUuids.ContainsKey($_.uuid) -and -not $savedByUuid.ContainsKey($_.uuid) })
+    $outcomeUnknownJournaled = @($journal | Where-Object { "$($_.Status)" -eq 'OutcomeUnknown' }).Count
 
     $expected = @{}
     $corrupt = 0
@@ -103,6 +118,8 @@ try {
         UploadsFailed             = @($uploadErrors).Count
         SubmitOutcomeUnknown      = $outcomeUnknown
         AcceptedByApi             = $emulatorJobs.Count
+        ChargedUuidNeverLearned   = $neverLearned.Count
+        OutcomeUnknownJournaled   = $outcomeUnknownJournaled
         CompletedAndSaved         = $savedByUuid.Count
         LostJobs                  = $lost.Count
         DuplicateCharges          = [int]$stats.duplicateCharges

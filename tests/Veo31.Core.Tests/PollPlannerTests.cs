@@ -69,11 +69,23 @@ public class PollPlannerTests
         Assert.True(learner.ShouldProbe(fresh));
         Assert.True(learner.TryBeginProbe(out _));
         Assert.False(learner.TryBeginProbe(out var waiting));
-        learner.Observe(0, 10); learner.Observe(0, 30); learner.Observe(0, 20);
+        learner.Observe(0, 20);
         learner.EndProbe(learned: true);
         Assert.True(waiting.IsCompleted);
+        Assert.Null(learner.Duration);
+        Assert.True(learner.ShouldProbe(fresh), "one estimate is not yet a lesson");
+        learner.Observe(0, 22); learner.Observe(0, 18);
         Assert.Equal(20, learner.Duration);
         Assert.False(learner.ShouldProbe(fresh));
+    }
+
+    [Fact]
+    public void Estimates_that_disagree_lend_nothing()
+    {
+        var learner = new DurationLearner();
+        learner.Observe(0, 2.5); learner.Observe(0, 0.3); learner.Observe(0, 1.2);
+        Assert.Null(learner.Duration);
+        Assert.False(learner.ShouldProbe(new PollState("u") { LastPollAt = 0, SubmittedAt = 0 }));
     }
 
     [Fact]
@@ -84,7 +96,7 @@ public class PollPlannerTests
         Assert.True(learner.TryBeginProbe(out _));
         learner.EndProbe(learned: false);
         Assert.False(learner.ShouldProbe(fresh));
-        learner.Observe(0, 12);
+        learner.Observe(0, 12); learner.Observe(0, 12); learner.Observe(0, 12);
         Assert.False(learner.ShouldProbe(fresh), "with a duration known there is nothing to probe");
     }
 }

@@ -76,7 +76,8 @@ public class ServerTextTests
                         "aspectRatio": "16:9\u0000", "videoUrl": "https://cdn/x\u001b.mp4", "failReason": "bad\u001b]52;c;aGk=\u0007",
                         "note\u001b[1m": "x\u009by", "nested": { "k": "\u001b" } } }
             """));
-        Assert.Equal(VideoStatus.Unknown, job.Status);
+        // A status nobody documented that carries a failure reason is a terminal failure (JobStatusRules).
+        Assert.Equal(VideoStatus.Failed, job.Status);
         Assert.Equal("queued[31m", job.RawStatus);
         Assert.Equal("fox", job.Prompt);
         Assert.Equal("https://cdn/x%1B.mp4", job.VideoUrl);

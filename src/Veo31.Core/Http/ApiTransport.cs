@@ -66,7 +66,15 @@ namespace Veo31.Core.Http
         {
             cancellationToken.ThrowIfCancellationRequested();
             Budget.RecordCall();
-            await _pipeline.ExecuteAsync(token => new ValueTask(attempt(token)), cancellationToken).ConfigureAwait(false);
+            ResilienceContext context = RetryPipelineFactory.NewCallContext(cancellationToken);
+            try
+            {
+                await _pipeline.ExecuteAsync(static (ctx, run) => new ValueTask(run(ctx.CancellationToken)), context, attempt).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
 
         public async Task<T> CallAsync<T>(ApiCall call, Func<JsonElement, T> parse, CancellationToken cancellationToken)

@@ -77,27 +77,33 @@ namespace Veo31.Core.Jobs
 
     /// <summary>
     /// What the session's jobs taught it about how long a generation takes (submission to done), so a job just submitted
-    /// can be polled near its end instead of every interval. While nothing is known, one job polls first (the probe) and
-    /// the others wait for its answer rather than all asking the same question at once.
+    /// can be polled near its end instead of every interval. Only a consistent lesson is lent: at least three estimates
+    /// whose middle half lies within a factor of 1.5; a batch of very different jobs lends nothing and each job is
+    /// polled by its own estimate. While fewer than three are known, one job at a time polls first (the probe) and the
+    /// others wait for its answer rather than all asking the same question at once.
     /// </summary>
     internal sealed class DurationLearner
     {
         private const int MaxSamples = 32;
+        internal const int SamplesToLend = 3;
+        internal const double MaxSpread = 1.5;
         private readonly object _gate = new object();
         private readonly Queue<double> _samples = new Queue<double>();
         private bool _probing;
         private bool _probeTaughtNothing;
         private System.Threading.Tasks.TaskCompletionSource<bool> _probeDone = NewSignal();
 
-        /// <summary>The median of recent durations, or null.</summary>
+        /// <summary>The median of recent durations when they agree, else null.</summary>
         public double? Duration
         {
             get
             {
                 lock (_gate)
                 {
-                    if (_samples.Count == 0) return null;
+                    if (_samples.Count < SamplesToLend) return null;
                     double[] sorted = _samples.OrderBy(x => x).ToArray();
+                    double low = sorted[sorted.Length / 4], high = sorted[(sorted.Length * 3) / 4];
+                    if (low <= 0 || high / low > MaxSpread) return null;
                     return sorted[sorted.Length / 2];
                 }
             }
@@ -121,7 +127,7 @@ namespace Veo31.Core.Jobs
         public bool ShouldProbe(PollState state)
         {
             if (state.OwnEstimate.HasValue || !state.SubmittedAt.HasValue) return false;
-            lock (_gate) return _samples.Count == 0 && !_probeTaughtNothing;
+            lock (_gate) return _samples.Count < SamplesToLend && !_probeTaughtNothing;
         }
 
         /// <summary>True: this job is the probe. False: another job is; wait for <paramref name="probeFinished"/>, taken
@@ -145,7 +151,7 @@ namespace Veo31.Core.Jobs
             {
                 _probing = false;
                 // An answer without any estimate: nobody waits for probes again until some job gives an estimate.
-                if (learned == false && _samples.Count == 0) _probeTaughtNothing = true;
+                if (learned == false && _samples.Count < SamplesToLend) _probeTaughtNothing = true;
                 done = _probeDone;
                 _probeDone = NewSignal();
             }

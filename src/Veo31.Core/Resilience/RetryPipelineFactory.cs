@@ -48,8 +48,14 @@ namespace Veo31.Core.Resilience
             return context;
         }
 
+        // One count per logical call, kept in its context (a context without one gets one, so counts never reset).
         private static CallRetries RetriesOf(ResilienceContext context)
-            => context.Properties.TryGetValue(RetriesKey, out CallRetries? retries) ? retries : new CallRetries();
+        {
+            if (context.Properties.TryGetValue(RetriesKey, out CallRetries? retries)) return retries;
+            retries = new CallRetries();
+            context.Properties.Set(RetriesKey, retries);
+            return retries;
+        }
 
         // Null lets Polly's backoff decide.
         private static TimeSpan? ServerDelay(VeoException? failure, TimeSpan maxRetryAfter)
