@@ -81,17 +81,14 @@ internal static partial class StrictMultipart
     }
 
     /// <summary>Reads a quoted string starting at the opening quote (quoted-pairs unescaped); null when unterminated.</summary>
+    // Form data quotes as browsers and curl do (HTML's multipart/form-data encoding): a quote inside is sent as %22,
+    // and a backslash is an ordinary character, not an escape (a file named x\y.png keeps its backslash).
     private static string? ReadQuoted(string text, ref int position)
     {
         var value = new StringBuilder();
         for (var i = position + 1; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\\' && i + 1 < text.Length)
-            {
-                value.Append(text[++i]);
-                continue;
-            }
             if (c == '"')
             {
                 position = i + 1;

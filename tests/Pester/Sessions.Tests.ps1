@@ -198,4 +198,19 @@ Describe 'Sessions' {
         $log.Count | Should -BeGreaterThan 0 -Because 'the poll on the wire is logged'
         ($log -join "`n") | Should -Not -Match 'timed out|timeout'
     }
+
+    It 'a session closed while Wait-VeoVideo sleeps until a far poll ends the wait at once' {
+        $session = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -PassThru
+        $video = New-VeoVideo -Prompt 'a long one [seconds=40]' -Session $session
+        $closer = Start-OtherRunspace { param($s) Start-Sleep -Milliseconds 1500; $s.Dispose() } $session
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        try {
+            # The first poll learns ~40 s to go, so the next one is planned far away; closing must not wait for it.
+            $record = Get-VeoError { $video | Wait-VeoVideo -Session $session -PollIntervalSec 0.2 }
+            $closer.Shell.EndInvoke($closer.Async)
+        } finally { $closer.Shell.Dispose() }
+        $clock.Stop()
+        $record.FullyQualifiedErrorId | Should -BeLike 'NotConnected,*'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
 }

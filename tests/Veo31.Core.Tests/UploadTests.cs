@@ -79,6 +79,19 @@ public class UploadTests
         Assert.Equal(new[] { "føto %22über%22 日本.png" }, h.Server.GetStats().UploadFileNames);
     }
 
+    [Theory]
+    [InlineData("back\\slash.png")]
+    [InlineData("ends with a backslash\\.png")]
+    public async Task A_backslash_in_a_name_is_an_ordinary_character_as_curl_sends_it(string name)
+    {
+        if (Path.DirectorySeparatorChar == '\\') return; // not a file name character on Windows
+        await using var h = await EmulatorHarness.StartAsync();
+        string path = Path.Combine(h.TempDir, name);
+        File.Copy(SamplePng, path);
+        await h.Client.UploadImageAsync(path, null, CancellationToken.None);
+        Assert.Equal(new[] { name }, h.Server.GetStats().UploadFileNames);
+    }
+
     /// <summary>An HTTP request as bytes: its header lines and its body.</summary>
     private sealed class RawRequest
     {

@@ -16,6 +16,8 @@ namespace Veo31.Core.Download
         public long Written { get; set; }
         /// <summary>The length of the version being written (identity bodies only).</summary>
         public long? Total { get; set; }
+        /// <summary>The body's end cannot be told from a cut (no length, not chunked): the MP4 layout must prove it.</summary>
+        public bool LengthUnprovable { get; set; }
         /// <summary>The strong ETag of the version being written, sent as If-Range and required on a 206.</summary>
         public string? ETag { get; set; }
         /// <summary>Its Last-Modified date, the validator used when there is no strong ETag.</summary>

@@ -231,8 +231,22 @@ namespace Veo31.Core.Download
                 { HttpStatus = 200 };
             state.Encoded = coding == BodyCoding.Gzip;
             state.Total = state.Encoded ? null : response.Content?.Headers.ContentLength;
+            // A body that ends when the connection closes (no length, not chunked) cannot show it was cut short:
+            // its end is checked against the MP4's own box sizes instead.
+            state.LengthUnprovable = !state.Encoded && state.Total == null && response.Headers.TransferEncodingChunked != true;
             state.ETag = StrongETag(response);
-            state.LastModified = response.Content?.Headers.LastModified;
+            state.LastModified = StrongLastModified(response);
+        }
+
+        /// <summary>
+        /// Last-Modified proves a version only when the answer was made at least a second later (RFC 9110 13.1.5):
+        /// otherwise the file may change again within that second, with the same date.
+        /// </summary>
+        private static DateTimeOffset? StrongLastModified(HttpResponseMessage response)
+        {
+            DateTimeOffset? modified = response.Content?.Headers.LastModified;
+            DateTimeOffset? date = response.Headers.Date;
+            return modified.HasValue && date.HasValue && date.Value >= modified.Value.AddSeconds(1) ? modified : null;
         }
 
         /// <summary>Null when a 206 continues the version on disk; otherwise what differs (CDNs that ignore If-Range exist).</summary>
@@ -278,6 +292,9 @@ namespace Veo31.Core.Download
                 if (read == 0) break;
                 if (state.Total.HasValue && state.Written + read > state.Total.Value)
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server sent more bytes than it announced (" + state.Total.Value + ").");
+                if (state.Written + read > Options.MaxVideoBytes)
+                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                        "The video is larger than MaxVideoBytes (" + Options.MaxVideoBytes + " bytes); a body that never ends is not saved.");
                 await file.WriteAsync(buffer, 0, read, watch.Token).ConfigureAwait(false);
                 state.Written += read;
                 state.MostWritten = Math.Max(state.MostWritten, state.Written);
@@ -287,6 +304,12 @@ namespace Veo31.Core.Download
             if (state.Total.HasValue && state.Written < state.Total.Value)
                 throw VeoErrors.ConnectionFailed("The video download",
                     new IOException("The transfer ended after " + state.Written + " of " + state.Total.Value + " bytes."), neverSent: false);
+            if (state.LengthUnprovable && !await Mp4Layout.SpansExactlyAsync(file, state.Written).ConfigureAwait(false))
+            {
+                state.Restart(file);
+                throw VeoErrors.ConnectionFailed("The video download",
+                    new IOException("The connection closed after " + state.Written + " bytes, before the end the video's own layout announces."), neverSent: false);
+            }
         }
 
         private static string? StrongETag(HttpResponseMessage response)

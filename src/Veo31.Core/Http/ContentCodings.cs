@@ -29,7 +29,11 @@ namespace Veo31.Core.Http
         /// <summary>The coding of a body; <paramref name="name"/> is the header's text, for messages.</summary>
         public static BodyCoding Of(HttpContent? content, out string name)
         {
-            ICollection<string> values = content?.Headers.ContentEncoding ?? (ICollection<string>)Array.Empty<string>();
+            // The raw header, not the typed ContentEncoding collection: .NET silently drops values its parser rejects
+            // ("gzip;", a quoted "gzip"), which would make a compressed body look like the video itself.
+            IEnumerable<string> values = content != null && content.Headers.TryGetValues("Content-Encoding", out IEnumerable<string>? raw)
+                ? raw.SelectMany(v => v.Split(','))
+                : Array.Empty<string>();
             List<string> codings = values.Select(v => v.Trim())
                 .Where(v => v.Length > 0 && !string.Equals(v, "identity", StringComparison.OrdinalIgnoreCase))
                 .ToList();

@@ -22,6 +22,7 @@ namespace Veo31.Core.Http
         private readonly ApiTransport _transport;
         private readonly VideoDownloader _downloader;
         private readonly object _gate = new object();
+        private readonly CancellationTokenSource _closed = new CancellationTokenSource();
         private int _inFlight;
         private bool _disposed;
 
@@ -160,10 +161,18 @@ namespace Veo31.Core.Http
             {
                 if (_disposed) return;
                 _disposed = true;
+            }
+            // Waits sleeping until their next poll learn at once that there will be none.
+            _closed.Cancel();
+            lock (_gate)
+            {
                 if (_inFlight > 0) return;
             }
             _transport.Dispose();
         }
+
+        /// <summary>Cancelled when the client is closed: long sleeps between calls (a wait's next poll) end with it.</summary>
+        internal CancellationToken Closing => _closed.Token;
 
         public override string ToString() => "VeoClient(" + UrlRules.ShowUrl(BaseUri) + ")";
 

@@ -28,5 +28,7 @@ namespace Veo31.Core.Http
         public int MaxConnectionsPerServer { get; set; } = 64;
         public int MaxPromptLength { get; set; } = 2000;
         public long MaxImageBytes { get; set; } = 50L * 1024 * 1024;
+        /// <summary>Largest video saved; a body that never ends is cut here instead of filling the disk.</summary>
+        public long MaxVideoBytes { get; set; } = 4L * 1024 * 1024 * 1024;
     }
 }

@@ -168,9 +168,18 @@ namespace Veo31.Core.Jobs
         // least one interval after the last, so a job of exactly N intervals is seen finished on poll N, not N + 1.
         private async Task DelayUntilAsync(double due, CancellationToken cancellationToken)
         {
+            using var sleep = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _client.Closing);
             double left;
-            while ((left = due - Now()) > 0)
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left * 1000)), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                while ((left = due - Now()) > 0)
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left * 1000)), sleep.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The session was closed (Disconnect-Veo) while this job slept: say so now, not at its next poll.
+                throw new ObjectDisposedException(nameof(VeoClient), "The Veo client was closed.");
+            }
         }
 
         private static async Task WaitOrCancel(Task signal, TimeSpan limit, CancellationToken cancellationToken)
