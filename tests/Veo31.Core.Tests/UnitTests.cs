@@ -108,18 +108,33 @@ public class RetryBudgetTests
     }
 
     [Fact]
-    public void Delays_grow_exponentially_with_jitter_and_respect_caps()
+    public async Task Polly_waits_what_the_server_asks_capped_and_its_own_jittered_backoff_otherwise()
     {
-        var b = TimeSpan.FromMilliseconds(100);
-        var max = TimeSpan.FromSeconds(1);
-        for (int i = 0; i < 50; i++)
+        var options = new VeoClientOptions
         {
-            Assert.InRange(RetryDelays.Next(0, b, max, null, max).TotalMilliseconds, 50, 100);
-            Assert.InRange(RetryDelays.Next(2, b, max, null, max).TotalMilliseconds, 200, 400);
-            Assert.InRange(RetryDelays.Next(10, b, max, null, max).TotalMilliseconds, 500, 1000);
-        }
-        Assert.Equal(TimeSpan.FromSeconds(3), RetryDelays.Next(0, b, max, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60)));
-        Assert.Equal(TimeSpan.FromSeconds(60), RetryDelays.Next(0, b, max, TimeSpan.FromHours(1), TimeSpan.FromSeconds(60)));
+            MaxRetryCount = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromMilliseconds(300),
+            MaxRetryAfter = TimeSpan.FromMilliseconds(250),
+        };
+        var pipeline = RetryPipelineFactory.Create(options, new RetryBudget());
+        var gaps = new List<double>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double last = 0;
+        int calls = 0;
+        await pipeline.ExecuteAsync(_ =>
+        {
+            double now = clock.Elapsed.TotalMilliseconds;
+            if (calls > 0) gaps.Add(now - last);
+            last = now;
+            switch (calls++)
+            {
+                case 0: throw new VeoException(VeoErrorKind.RateLimited, "slow down") { IsTransient = true, RetryAfter = TimeSpan.FromHours(1) };
+                case 1: throw new VeoException(VeoErrorKind.ServerError, "blip") { IsTransient = true };
+                default: return ValueTask.CompletedTask;
+            }
+        });
+        Assert.Equal(3, calls);
+        Assert.InRange(gaps[0], 240, 1500);   // Retry-After of an hour, capped at 250 ms
+        Assert.InRange(gaps[1], 0, 1300);     // Polly's exponential backoff with jitter, capped at 300 ms
     }
 }
 

@@ -24,8 +24,10 @@ public sealed class WaitTests : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var result = _shell.Run(
-            "'slow [seconds=2.5]', 'fast [seconds=0.3]', 'mid [seconds=1.2]', 'slow too [seconds=2.5]', 'mid too [seconds=1.2]' | " +
-            "New-VeoVideo | Wait-VeoVideo -PollIntervalSec 0.1");
+            // Jobs of very different lengths: -MaxPollIntervalSec bounds how late any is noticed, whatever the session
+            // learned from the others, so they come out in the order they finish.
+            "'slow [seconds=4]', 'fast [seconds=0.5]', 'mid [seconds=2.2]', 'slow too [seconds=4]', 'mid too [seconds=2.2]' | " +
+            "New-VeoVideo | Wait-VeoVideo -PollIntervalSec 0.1 -MaxPollIntervalSec 0.5");
         clock.Stop();
 
         result.ThrowIfFailed();
@@ -35,8 +37,8 @@ public sealed class WaitTests : IDisposable
         Assert.All(videos, v => Assert.Equal(100, v.Progress));
         Assert.StartsWith("fast", videos[0].Prompt);
         Assert.StartsWith("slow", videos[4].Prompt);
-        // One after another would take about 7.7 s.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "took " + clock.Elapsed);
+        // One after another would take about 13 s.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7.5), "took " + clock.Elapsed);
     }
 
     [Fact]
