@@ -76,7 +76,8 @@ try {
     # What failed after its retries is resumed from the journal, as the next runbook run would.
     $passes = 0
     while ($passes -lt $MaxResumePasses) {
-        $unsaved = @(Get-VeoVideo | Where-Object { "$($_.Status)" -ne 'Failed' -and -not $_.SavedPath })
+        # A lost answer (OutcomeUnknown) or a job the API forgot (Gone) has nothing to wait for.
+        $unsaved = @(Get-VeoVideo | Where-Object { "$($_.Status)" -notin 'Failed', 'OutcomeUnknown', 'Gone' -and -not $_.SavedPath })
         if ($unsaved.Count -eq 0) { break }
         $passes++
         $null = $unsaved | Wait-VeoVideo -PollIntervalSec 1 -ErrorAction SilentlyContinue -ErrorVariable +resumeErrors |

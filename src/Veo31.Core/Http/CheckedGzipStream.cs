@@ -12,7 +12,7 @@ namespace Veo31.Core.Http
     /// decoded bytes) at the end and throws <see cref="InvalidDataException"/> when it does not match. Bytes that are not gzip
     /// throw InvalidDataException too (from GZipStream). One gzip member only: a multi-member body fails the check.
     /// </summary>
-    internal sealed class CheckedGzipStream : Stream
+    internal sealed class CheckedGzipStream : ReadOnlyStream
     {
         private const int TrailerLength = 8;
         private const int MinimumGzipLength = 18; // 10-byte header + empty deflate block + trailer, rounded down
@@ -96,18 +96,8 @@ namespace Veo31.Core.Http
             base.Dispose(disposing);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
         /// <summary>Passes reads through, counting them and keeping the last eight bytes (the gzip trailer).</summary>
-        private sealed class TrailerKeepingStream : Stream
+        private sealed class TrailerKeepingStream : ReadOnlyStream
         {
             private readonly Stream _inner;
             private readonly byte[] _last = new byte[TrailerLength];
@@ -154,16 +144,6 @@ namespace Veo31.Core.Http
                 if (disposing) _inner.Dispose();
                 base.Dispose(disposing);
             }
-
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 
