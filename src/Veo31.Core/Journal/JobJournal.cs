@@ -164,7 +164,6 @@ namespace Veo31.Core.Journal
                 {
                     // A journal re-saved as UTF-16 (Windows PowerShell 5.1's Out-File): read it whole; the next write
                     // converts it back to UTF-8 before appending, so no record is ever lost to an encoding.
-                    _fold.ForeignEncoding = true;
                     FoldText(foreign.GetString(read.Tail).TrimStart('\uFEFF'));
                     _foldedLength = read.Length;
                     return _fold;
@@ -249,7 +248,6 @@ namespace Veo31.Core.Journal
         public int Lines { get; set; }
         /// <summary>Lines that could not be read as a record; while there are any, the journal is never compacted.</summary>
         public int Unreadable { get; set; }
-        public bool ForeignEncoding { get; set; }
         public int Count => _order.Count;
         public IReadOnlyList<JournalEntry> Entries => _order;
 
