@@ -112,7 +112,7 @@ namespace Veo31.Core.Http
                     throw limited;
                 }
                 throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).")
-                { Attempts = state.Attempts, IsTransient = call.SingleAttempt };
+                { Attempts = state.Attempts };
             }
             finally
             {

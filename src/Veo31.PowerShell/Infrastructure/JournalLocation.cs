@@ -21,8 +21,7 @@ namespace Veo31.PowerShell.Infrastructure
         }
 
         /// <summary>The journal of the current session, else the one Connect-Veo would use now.</summary>
-        /// <param name="path">The caller's PowerShell paths; null off the pipeline thread (the process directory is used then).</param>
-        public static JobJournal ForReading(PathIntrinsics? path, VeoSession? session)
-            => session?.Journal ?? new JobJournal(path == null ? JobJournal.DefaultPath : Resolve(path, null));
+        public static JobJournal ForReading(PathIntrinsics path, VeoSession? session)
+            => session?.Journal ?? new JobJournal(Resolve(path, null));
     }
 }
