@@ -140,11 +140,15 @@ Describe 'about_Veo31' {
         }
     }
 
-    It 'lists every ErrorId' {
-        foreach ($id in 'InvalidParameters', 'InsufficientCredits', 'AuthenticationFailed', 'RateLimited', 'ServerError', 'ConnectionFailed',
-            'Timeout', 'GenerationFailed', 'ImageFormatNotSupported', 'ImageTooLarge', 'NotConnected', 'InvalidResponse', 'UnsafeUrl',
-            'UnsafePath', 'FileExists', 'DownloadIncomplete', 'GenerationOutcomeUnknown') {
-            $About | Should -Match "\b$id\b"
+    It 'lists every ErrorId: each kind of Core failure and each id of the PowerShell layer' {
+        $assembly = [Veo31.PowerShell.VeoSession].Assembly
+        $coreKinds = [enum]::GetNames($assembly.GetReferencedAssemblies().Where({ $_.Name -eq 'Veo31.Core' }).ForEach({ [Reflection.Assembly]::Load($_) })[0].GetType('Veo31.Core.Errors.VeoErrorKind'))
+        $layerIds = $assembly.GetType('Veo31.PowerShell.Infrastructure.VeoErrorRecords').GetFields([Reflection.BindingFlags]'Public, Static') |
+            Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() }
+        $coreKinds.Count | Should -BeGreaterThan 15
+        @($layerIds).Count | Should -BeGreaterThan 4
+        foreach ($id in @($coreKinds) + @($layerIds)) {
+            $About | Should -Match "\b$id\b" -Because "$id is an ErrorId users can catch"
         }
     }
 }

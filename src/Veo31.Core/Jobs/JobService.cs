@@ -18,41 +18,69 @@ namespace Veo31.Core.Jobs
     {
         private readonly WaitScheduler _scheduler;
 
-        public JobService(VeoClient client, JobJournal journal)
+        public JobService(VeoClient client, JobJournal journal, SpendingLimits? limits = null)
         {
             Client = client ?? throw new ArgumentNullException(nameof(client));
             Journal = journal ?? throw new ArgumentNullException(nameof(journal));
+            Spending = new SpendingGuard(limits ?? SpendingLimits.None, journal);
             _scheduler = new WaitScheduler(client);
         }
 
         public VeoClient Client { get; }
         public JobJournal Journal { get; }
+        /// <summary>The session's spending caps; every generation goes through it.</summary>
+        public SpendingGuard Spending { get; }
 
         internal WaitScheduler Scheduler => _scheduler;
 
         /// <summary>
         /// Spends credits. A request already on the wire when <paramref name="cancellationToken"/> fires is allowed to finish
         /// (bounded by the client's timeouts) so its uuid is journaled; a lost answer is journaled as outcome-unknown with the
-        /// request's fingerprint. Throws OperationCanceledException only when nothing was sent.
+        /// request's fingerprint. Throws OperationCanceledException only when nothing was sent. A generation that would
+        /// exceed a spending cap fails with QuotaExceeded before anything is sent; the caps are taken in call order.
         /// </summary>
-        public async Task<SubmitResult> SubmitAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
+        public Task<SubmitResult> SubmitAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
-            VideoJobInfo job;
+            if (request == null) throw new ArgumentNullException(nameof(request));
             try
             {
-                job = await Client.GenerateVideoAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (VeoException ex) when (ex.Kind == VeoErrorKind.GenerationOutcomeUnknown)
-            {
-                VeoException? lostRecord = TryJournal(() => Journal.RecordOutcomeUnknown(request, ex.RequestFingerprint ?? RequestFingerprint.Of(request), ex.Message));
-                return new SubmitResult(null, ex, lostRecord);
+                Spending.Reserve();
             }
             catch (VeoException ex)
             {
-                return new SubmitResult(null, ex, null);
+                return Task.FromResult(new SubmitResult(null, ex, null));
             }
-            VeoException? journalError = TryJournal(() => Journal.RecordSubmitted(job, request));
-            return new SubmitResult(job, null, journalError);
+            return SubmitReservedAsync(request, cancellationToken);
+        }
+
+        private async Task<SubmitResult> SubmitReservedAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
+        {
+            bool charged = false;
+            try
+            {
+                VideoJobInfo job;
+                try
+                {
+                    job = await Client.GenerateVideoAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (VeoException ex) when (ex.Kind == VeoErrorKind.GenerationOutcomeUnknown)
+                {
+                    charged = true;
+                    VeoException? lostRecord = TryJournal(() => Journal.RecordOutcomeUnknown(request, ex.RequestFingerprint ?? RequestFingerprint.Of(request), ex.Message));
+                    return new SubmitResult(null, ex, lostRecord);
+                }
+                catch (VeoException ex)
+                {
+                    return new SubmitResult(null, ex, null);
+                }
+                charged = true;
+                VeoException? journalError = TryJournal(() => Journal.RecordSubmitted(job, request));
+                return new SubmitResult(job, null, journalError);
+            }
+            finally
+            {
+                Spending.Settle(charged);
+            }
         }
 
         /// <summary>One status call (retried as the session allows). An unknown uuid that the journal holds is marked gone.</summary>

@@ -35,6 +35,10 @@ namespace Veo31.Core.Journal
                                  (LastStatus == VideoStatus.Pending || LastStatus == VideoStatus.Processing || LastStatus == VideoStatus.Unknown
                                   || (LastStatus == VideoStatus.Completed && string.IsNullOrEmpty(VideoUrl)));
 
+        /// <summary>A generation this journal's owner paid for (accepted, or lost with its outcome unknown), as opposed to a job
+        /// only looked up by uuid. Both paid records carry the request's fingerprint.</summary>
+        public bool IsCharged => RequestFingerprint != null;
+
         internal JournalEntry Clone() => (JournalEntry)MemberwiseClone();
     }
 }

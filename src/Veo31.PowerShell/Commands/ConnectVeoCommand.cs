@@ -4,6 +4,7 @@ using System.Net;
 using System.Security;
 using Veo31.Core.Errors;
 using Veo31.Core.Http;
+using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
 using Veo31.PowerShell.Infrastructure;
 
@@ -62,6 +63,18 @@ namespace Veo31.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>Most generations this session may start (accepted or with a lost answer); the next is refused with
+        /// QuotaExceeded before anything is sent. Reused videos (New-VeoVideo -Reuse) cost nothing and do not count.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxGenerations { get; set; } = -1;
+
+        /// <summary>Most generations in any 24 hours, counted from the job journal, so it holds across runs and processes
+        /// sharing the journal; default $env:VEO_MAX_GENERATIONS_PER_DAY, else no cap.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxGenerationsPerDay { get; set; } = -1;
+
         /// <summary>Writes the new session to the pipeline.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -82,9 +95,10 @@ namespace Veo31.PowerShell.Commands
             VeoSession session;
             try
             {
+                SpendingLimits limits = ResolveLimits();
                 var journal = new JobJournal(ResolveJournalPath());
                 var client = new VeoClient(options, key);
-                session = new VeoSession(client, journal, TimeoutSec, MaxRetryCount, Proxy);
+                session = new VeoSession(client, journal, limits, TimeoutSec, MaxRetryCount, Proxy);
             }
             catch (VeoException ex)
             {
@@ -141,6 +155,15 @@ namespace Veo31.PowerShell.Commands
                     "$env:" + BaseUriVariable + " is not an absolute URI.", fromEnvironment));
             }
             return uri!;
+        }
+
+        private SpendingLimits ResolveLimits()
+        {
+            int? perSession = MyInvocation.BoundParameters.ContainsKey(nameof(MaxGenerations)) ? MaxGenerations : (int?)null;
+            int? perDay = MyInvocation.BoundParameters.ContainsKey(nameof(MaxGenerationsPerDay))
+                ? MaxGenerationsPerDay
+                : SpendingLimits.DailyLimitFromEnvironment();
+            return new SpendingLimits(perSession, perDay);
         }
 
         private string ResolveJournalPath() => JournalLocation.Resolve(SessionState.Path, JournalPath);

@@ -33,12 +33,14 @@ namespace Veo31.PowerShell.Infrastructure
             VeoErrorKind.FileExists => ErrorCategory.ResourceExists,
             VeoErrorKind.DownloadIncomplete => ErrorCategory.ReadError,
             VeoErrorKind.InvalidApiKey => ErrorCategory.InvalidArgument,
+            VeoErrorKind.QuotaExceeded => ErrorCategory.QuotaExceeded,
             _ => ErrorCategory.NotSpecified,
         };
 
         /// <summary>Failures that make every later call of the command fail too, so they end it; any other failure is the item's own.</summary>
         public static bool IsTerminating(VeoErrorKind kind)
-            => kind == VeoErrorKind.AuthenticationFailed || kind == VeoErrorKind.InsufficientCredits || kind == VeoErrorKind.InvalidApiKey;
+            => kind == VeoErrorKind.AuthenticationFailed || kind == VeoErrorKind.InsufficientCredits || kind == VeoErrorKind.InvalidApiKey
+               || kind == VeoErrorKind.QuotaExceeded;
 
         public static ErrorRecord FromCore(VeoException exception, object? target, string? uuid = null)
             => new ErrorRecord(VeoApiException.FromCore(exception, uuid), exception.Kind.ToString(), CategoryOf(exception.Kind), target);

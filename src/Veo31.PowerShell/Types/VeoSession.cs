@@ -22,9 +22,9 @@ namespace Veo31.PowerShell
         private bool _retired;
         private int _disposed;
 
-        internal VeoSession(VeoClient client, JobJournal journal, int timeoutSec, int maxRetryCount, Uri? proxy)
+        internal VeoSession(VeoClient client, JobJournal journal, SpendingLimits limits, int timeoutSec, int maxRetryCount, Uri? proxy)
         {
-            Jobs = new JobService(client, journal);
+            Jobs = new JobService(client, journal, limits);
             BaseUri = client.BaseUri;
             TimeoutSec = timeoutSec;
             MaxRetryCount = maxRetryCount;
@@ -38,6 +38,18 @@ namespace Veo31.PowerShell
         public Uri? Proxy { get; }
         public DateTimeOffset ConnectedAt { get; }
         public string JournalPath => Journal.Path;
+        /// <summary>The cap on generations for this session (Connect-Veo -MaxGenerations); null for none.</summary>
+        public int? MaxGenerations => Jobs.Spending.Limits.PerSession;
+        /// <summary>The cap on generations in any 24 hours, counted from the journal; null for none.</summary>
+        public int? MaxGenerationsPerDay => Jobs.Spending.Limits.PerDay;
+        /// <summary>Generations this session started (accepted, lost answers and those on the wire).</summary>
+        public int GenerationsSpent => Jobs.Spending.Snapshot().SessionSpent;
+        /// <summary>What -MaxGenerations still allows; null without that cap.</summary>
+        public int? GenerationsLeft => Jobs.Spending.Snapshot().SessionLeft;
+        /// <summary>Generations in the job journal in the last 24 hours, from any run or process that shares it.</summary>
+        public int GenerationsLast24Hours => Jobs.Spending.Snapshot().DaySpent;
+        /// <summary>What -MaxGenerationsPerDay still allows now; null without that cap.</summary>
+        public int? GenerationsLeftToday => Jobs.Spending.Snapshot().DayLeft;
         /// <summary>False once Disconnect-Veo closed it (or Connect-Veo replaced it, when nobody else can hold it).</summary>
         public bool IsOpen => Volatile.Read(ref _disposed) == 0;
 
