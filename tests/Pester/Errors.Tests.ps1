@@ -1,4 +1,4 @@
-# Every error case of design.md's table maps to its ErrorId, category and exception properties.
+# Every error case (docs/about_Veo31.help.txt, ERRORS) maps to its ErrorId, category and exception properties.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'

@@ -4,7 +4,7 @@ using Veo31.Core.Errors;
 
 namespace Veo31.PowerShell.Infrastructure
 {
-    /// <summary>Turns failures into ErrorRecords: ErrorId = the kind's name, category from design.md's table.</summary>
+    /// <summary>Turns failures into ErrorRecords: ErrorId = the kind's name, category from CategoryOf below.</summary>
     internal static class VeoErrorRecords
     {
         public const string NotConnected = "NotConnected";
