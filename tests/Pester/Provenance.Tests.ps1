@@ -67,6 +67,13 @@ Describe 'ImageSource through the pipeline and the journal' {
         $Video.ImageSource.Path | Should -Be $Image.Path
     }
 
+    It 'an -ImageSource without an image does not make a text_to_video claim a source' {
+        $text = New-VeoVideo -Prompt 'source but no image' -ImageSource $Image.ImageSource
+        $text.GenerationType | Should -Be 'text_to_video'
+        $text.ImageSource | Should -BeNullOrEmpty
+        (Get-VeoVideo -Uuid $text.Uuid).ImageSource | Should -BeNullOrEmpty
+    }
+
     It 'Wait-VeoVideo -Uuid, Get-VeoVideoStatus and Get-VeoVideo fill it from the journal' {
         (Wait-VeoVideo -Uuid $Video.Uuid -PollIntervalSec 0.1).ImageSource.Sha256 | Should -Be $Image.ImageSource.Sha256
         ($Video | Wait-VeoVideo -PollIntervalSec 0.1).ImageSource.Sha256 | Should -Be $Image.ImageSource.Sha256

@@ -54,7 +54,7 @@ namespace Veo31.PowerShell.Commands
                 AspectRatio = AspectRatio.ToLowerInvariant(),
                 ImageUrl = ImageUrl,
                 ImageKey = ImageKey,
-                SourceImage = ImageSource?.ToCore(),
+                SourceImage = ImageUrl == null && ImageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
             };
             VeoClient client = ActiveSession.Client;
             try
@@ -87,7 +87,7 @@ namespace Veo31.PowerShell.Commands
             video.AspectRatio ??= request.AspectRatio;
             video.ImageUrl = request.ImageUrl;
             video.ImageKey = request.ImageKey;
-            video.ImageSource = ImageSource;
+            video.ImageSource = request.SourceImage == null ? null : ImageSource;
             video.Submitted = DateTimeOffset.UtcNow;
             if (submitted.JournalError != null)
             {
