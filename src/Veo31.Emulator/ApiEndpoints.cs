@@ -250,6 +250,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
                 }
                 var received = await ReceiveFileAsync(section.Body, limit, context.RequestAborted);
                 if (received.Format is not null && fileName is not null) state.Stats.RecordUploadFileName(fileName);
+                if (received.Format is not null) state.Stats.RecordUploadSha256(received.Sha256);
                 await received.AnswerAsync(this, context, limit);
                 return;
             }
@@ -298,6 +299,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         var headLength = 0;
         long total = 0;
         ImageFormat? format = null;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
         {
             int read;
@@ -313,16 +315,21 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
                     if (headLength == head.Length && (format = ImageFormat.Detect(head)) is null)
                         return ReceivedFile.Rejected(tempPath, tooLarge: false);
                 }
+                hash.AppendData(buffer, 0, read);
                 await file.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }
         format ??= ImageFormat.Detect(head.AsSpan(0, headLength));
-        return format is null ? ReceivedFile.Rejected(tempPath, tooLarge: false) : new ReceivedFile(tempPath, format, total, false);
+        return format is null ? ReceivedFile.Rejected(tempPath, tooLarge: false)
+            : new ReceivedFile(tempPath, format, total, false) { Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()) };
     }
 
     private sealed record ReceivedFile(string TempPath, ImageFormat? Format, long Length, bool TooLarge)
     {
         public static ReceivedFile Rejected(string tempPath, bool tooLarge) => new(tempPath, null, 0, tooLarge);
+
+        /// <summary>Lower-case hex SHA-256 of the file part's bytes as received.</summary>
+        public string Sha256 { get; init; } = "";
 
         public async Task AnswerAsync(ApiEndpoints api, HttpContext context, long limit)
         {

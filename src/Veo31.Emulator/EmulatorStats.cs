@@ -24,6 +24,8 @@ public sealed class EmulatorStats
     public IReadOnlyList<string> ApiVideoAuthorizationHeaders { get; init; } = [];
     /// <summary>The file name of every accepted upload, as the multipart parser read it, in arrival order.</summary>
     public IReadOnlyList<string> UploadFileNames { get; init; } = [];
+    /// <summary>The SHA-256 (lower-case hex) of every accepted upload's file content as received, in arrival order.</summary>
+    public IReadOnlyList<string> UploadSha256s { get; init; } = [];
     /// <summary>Versions of a changing video (<c>--changing-video</c>) served so far: the last version number.</summary>
     public int VideoVersionsServed { get; init; }
 }

@@ -12,6 +12,7 @@ internal sealed class StatsCollector
     private ConcurrentQueue<EmulatorProxyRequest> _proxyRequests = new();
     private ConcurrentQueue<string> _apiVideoAuthorizationHeaders = new();
     private ConcurrentQueue<string> _uploadFileNames = new();
+    private ConcurrentQueue<string> _uploadSha256s = new();
     private long _creditsCharged;
     private long _generations;
     private long _duplicateCharges;
@@ -46,6 +47,8 @@ internal sealed class StatsCollector
 
     public void RecordUploadFileName(string value) => Volatile.Read(ref _uploadFileNames).Enqueue(value);
 
+    public void RecordUploadSha256(string value) => Volatile.Read(ref _uploadSha256s).Enqueue(value);
+
     /// <summary>The next version of a changing video (<c>--changing-video</c>): 1, 2, 3... (from 1 again after a reset).</summary>
     public int NextVideoVersion() => Interlocked.Increment(ref _videoVersion);
 
@@ -71,6 +74,7 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _proxyRequests, new ConcurrentQueue<EmulatorProxyRequest>());
         Interlocked.Exchange(ref _apiVideoAuthorizationHeaders, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _uploadFileNames, new ConcurrentQueue<string>());
+        Interlocked.Exchange(ref _uploadSha256s, new ConcurrentQueue<string>());
         Interlocked.Exchange(ref _videoVersion, 0);
         Interlocked.Exchange(ref _creditsCharged, 0);
         Interlocked.Exchange(ref _generations, 0);
@@ -90,6 +94,7 @@ internal sealed class StatsCollector
         ProxyRequests = Volatile.Read(ref _proxyRequests).ToArray(),
         ApiVideoAuthorizationHeaders = Volatile.Read(ref _apiVideoAuthorizationHeaders).ToArray(),
         UploadFileNames = Volatile.Read(ref _uploadFileNames).ToArray(),
+        UploadSha256s = Volatile.Read(ref _uploadSha256s).ToArray(),
         VideoVersionsServed = Volatile.Read(ref _videoVersion),
     };
 }

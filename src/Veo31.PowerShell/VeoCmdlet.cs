@@ -154,6 +154,26 @@ namespace Veo31.PowerShell
             }
         }
 
+        /// <summary>
+        /// The uploaded file a video was made from, as the session's journal holds it; null when it holds none or cannot be
+        /// read (a video known by uuid alone loses nothing else for it).
+        /// </summary>
+        internal VeoImageSource? JournaledImageSource(string uuid) => VeoImageSource.FromJournal(FindJournaled(uuid)?.SourceImage);
+
+        /// <summary>What the session's journal holds for a uuid; null when nothing, or when it cannot be read.</summary>
+        internal Core.Journal.JournalEntry? FindJournaled(string uuid)
+        {
+            if (ResolvedSession == null || string.IsNullOrWhiteSpace(uuid)) return null;
+            try
+            {
+                return ResolvedSession.Journal.Find(uuid.Trim());
+            }
+            catch (VeoException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>A journal problem beside an API call that succeeded: a warning, never an error for the item.</summary>
         internal void WarnJournalProblem(VeoException? journalError, string uuid)
         {

@@ -27,7 +27,8 @@ namespace Veo31.PowerShell
         public string[] Uuid { get; set; } = null!;
 
         /// <summary>
-        /// This record's input as videos; a bare uuid becomes a video whose status is not known yet. A journal record of
+        /// This record's input as videos; a bare uuid becomes a video whose status is not known yet (with the source image the
+        /// journal holds for it). A journal record of
         /// a request whose answer was lost has no uuid to act on: it gets an error of its own and is skipped.
         /// </summary>
         protected IEnumerable<VeoVideo> InputVideos()
@@ -45,7 +46,7 @@ namespace Veo31.PowerShell
                 }
                 yield break;
             }
-            foreach (string uuid in Uuid) yield return new VeoVideo(uuid.Trim());
+            foreach (string uuid in Uuid) yield return new VeoVideo(uuid.Trim()) { ImageSource = JournaledImageSource(uuid) };
         }
     
         private static ErrorRecord NoUuidRecord(VeoVideo video)

@@ -48,6 +48,7 @@ public class TransferTests
         Assert.NotEqual(versions[0], saved); // the first version was cut; what was saved came later, whole
         Assert.Equal((await h.Server.GetVideoInfoAsync(job.Uuid, 1))!.Length, new FileInfo(dest).Length);
         Assert.Equal(result.Length, new FileInfo(dest).Length);
+        Assert.Equal(saved, result.Sha256); // the hash of the whole file on disk, not of the bytes of the last attempt
         Assert.Equal(new[] { dest }, Directory.GetFiles(h.TempDir));
     }
 
@@ -61,6 +62,7 @@ public class TransferTests
         var result = await h.Client.DownloadVideoAsync(job.VideoUrl!, dest, false, null, CancellationToken.None);
         Assert.Equal(1, result.Resumes);
         Assert.Equal((await h.Server.GetVideoInfoAsync(job.Uuid))!.Sha256, HappyPathTests.Sha256Of(dest));
+        Assert.Equal(HappyPathTests.Sha256Of(dest), result.Sha256); // a resumed transfer still hashes the whole file
     }
 
     [Fact]
@@ -88,6 +90,7 @@ public class TransferTests
 
         Assert.Equal(1, result.Resumes);
         Assert.Equal((await h.Server.GetVideoInfoAsync(job.Uuid))!.Sha256, HappyPathTests.Sha256Of(dest));
+        Assert.Equal(HappyPathTests.Sha256Of(dest), result.Sha256); // a resumed transfer still hashes the whole file
     }
 
     [Fact]

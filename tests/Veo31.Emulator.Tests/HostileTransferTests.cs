@@ -68,6 +68,22 @@ public class HostileTransferTests
         Assert.Equal(new[] { "føto über %22q%22.png" }, emu.Server.GetStats().UploadFileNames);
     }
 
+    [Fact]
+    public async Task The_stats_hold_the_sha256_of_each_accepted_upload_and_none_of_a_refused_one()
+    {
+        await using var emu = await TestEmulator.StartAsync();
+        byte[] png = TestEmulator.Png();
+        (await emu.UploadRawAsync(png, "form-data; name=\"file\"; filename=\"a.png\"")).AssertEnvelope(0, HttpStatusCode.OK);
+        (await emu.UploadRawAsync(Encoding.ASCII.GetBytes("not an image at all"), "form-data; name=\"file\"; filename=\"b.png\""))
+            .AssertEnvelope(1000, HttpStatusCode.BadRequest);
+
+        Assert.Equal(new[] { Convert.ToHexStringLower(SHA256.HashData(png)) }, emu.Server.GetStats().UploadSha256s);
+        var json = await emu.ControlGetAsync("stats");
+        Assert.Equal(1, json.GetProperty("uploadSha256s").GetArrayLength());
+        emu.Server.ResetStats();
+        Assert.Empty(emu.Server.GetStats().UploadSha256s);
+    }
+
     // ---------------------------------------------------------------- compression
 
     private static HttpClient RawClient() => new(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None });

@@ -30,7 +30,7 @@ public class StatsTests
 
         var json = await emu.ControlGetAsync("stats");
         Assert.Equal(new[] { "requests", "rateLimited", "creditsCharged", "generations", "duplicateCharges", "peakConcurrentConnections", "cdnAuthorizationHeaders", "proxyRequests",
-                "apiVideoAuthorizationHeaders", "uploadFileNames", "videoVersionsServed" },
+                "apiVideoAuthorizationHeaders", "uploadFileNames", "uploadSha256s", "videoVersionsServed" },
             json.EnumerateObject().Select(p => p.Name));
         Assert.Equal(3, json.GetProperty("requests").GetProperty("video-status").GetInt64());
         Assert.Equal(2, json.GetProperty("creditsCharged").GetInt64());

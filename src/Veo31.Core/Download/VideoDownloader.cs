@@ -42,6 +42,7 @@ namespace Veo31.Core.Download
             string partial = destination + ".partial-" + RandomSuffix();
             var state = new DownloadState(source);
             int attempts = 0;
+            string sha256;
             try
             {
                 using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, useAsync: true))
@@ -61,9 +62,13 @@ namespace Veo31.Core.Download
                     if (state.Total.HasValue && file.Length != state.Total.Value)
                         throw new VeoException(VeoErrorKind.DownloadIncomplete,
                             "The video has " + file.Length + " bytes on disk; the server announced " + state.Total.Value + ".");
+                    // Read back from the file this stream holds exclusively: the hash of the bytes on disk, whatever
+                    // resumes and restarts it took to write them.
+                    file.Position = 0;
+                    sha256 = await Files.Sha256Hex.OfStreamAsync(file, cancellationToken).ConfigureAwait(false);
                 }
                 MoveIntoPlace(partial, destination, overwrite);
-                return new DownloadResult { Path = destination, Length = state.Written, Resumes = state.RangeRequests };
+                return new DownloadResult { Path = destination, Length = state.Written, Resumes = state.RangeRequests, Sha256 = sha256 };
             }
             catch (VeoException ex)
             {

@@ -47,6 +47,27 @@ namespace Veo31.Core.Files
             return stem + ext;
         }
 
+        /// <summary>
+        /// A local file's name (without extension) as part of another file name: kept as the user named it, except what
+        /// <see cref="CheckFileName"/> refuses: characters invalid on Windows or control characters become '_', a run of dots
+        /// one dot, spaces and dots at either end go, and a reserved device name gets a '_' prefix. Null when nothing is left.
+        /// </summary>
+        public static string? FromLocalStem(string? stem)
+        {
+            if (stem == null) return null;
+            var sb = new StringBuilder(stem.Length);
+            foreach (char c in stem)
+            {
+                char safe = c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0 || Array.IndexOf(Path.GetInvalidFileNameChars(), c) >= 0 ? '_' : c;
+                if (safe == '.' && sb.Length > 0 && sb[sb.Length - 1] == '.') continue;
+                sb.Append(safe);
+            }
+            string result = sb.ToString().Trim(' ', '.');
+            if (result.Length > 200) result = result.Substring(0, 200).TrimEnd(' ', '.');
+            if (result.Length == 0) return null;
+            return IsReservedName(result) ? "_" + result : result;
+        }
+
         /// <summary>Full path of fileName inside destinationDirectory; throws UnsafePath if it would land outside
         /// (.., rooted paths, reserved names, trailing dots or spaces).</summary>
         public static string ResolveInside(string destinationDirectory, string fileName)

@@ -125,12 +125,15 @@ namespace Veo31.Core.Http
             string uploadName = UploadFileName(fullPath, format);
             string contentType = RequestValidation.ContentType(format);
 
+            // Attempts run one after another, so the last content built is the one whose answer was accepted.
+            FileUploadContent? lastSent = null;
             var call = new ApiCall("Image upload", HttpMethod.Post, new Uri(BaseUri, "upload-video-image"))
             {
                 IsTransfer = true,
                 CreateContent = watch =>
                 {
                     var file = new FileUploadContent(fullPath, length, contentType, progress, watch.Rearm, watch.Token);
+                    lastSent = file;
                     return new MultipartFileContent("file", uploadName, file);
                 },
             };
@@ -138,6 +141,14 @@ namespace Veo31.Core.Http
             info.SourcePath = fullPath;
             info.Length = length;
             info.Format = format;
+            info.Source = new SourceImageInfo
+            {
+                Path = fullPath,
+                Name = Path.GetFileName(fullPath),
+                Length = length,
+                Sha256 = lastSent?.Sha256 ?? throw new VeoException(VeoErrorKind.InvalidResponse,
+                    "The API accepted the image '" + fullPath + "' before all of it was sent; its content is unknown, so it is not used."),
+            };
             return info;
         }
 

@@ -15,6 +15,8 @@ namespace Veo31.Core.Journal
         public string? AspectRatio { get; set; }
         public string? ImageUrl { get; set; }
         public string? ImageKey { get; set; }
+        /// <summary>The uploaded file the job was made from (journal fields sourcePath, sourceName, sourceSha256, sourceLength).</summary>
+        public SourceImageInfo? SourceImage { get; set; }
         public DateTimeOffset Submitted { get; set; }
         public DateTimeOffset? CreatedAt { get; set; }
         public VideoStatus LastStatus { get; set; }
@@ -39,6 +41,12 @@ namespace Veo31.Core.Journal
         /// only looked up by uuid. Both paid records carry the request's fingerprint.</summary>
         public bool IsCharged => RequestFingerprint != null;
 
-        internal JournalEntry Clone() => (JournalEntry)MemberwiseClone();
+        internal JournalEntry Clone()
+        {
+            var copy = (JournalEntry)MemberwiseClone();
+            if (SourceImage != null)
+                copy.SourceImage = new SourceImageInfo { Path = SourceImage.Path, Name = SourceImage.Name, Sha256 = SourceImage.Sha256, Length = SourceImage.Length };
+            return copy;
+        }
     }
 }

@@ -26,6 +26,7 @@ namespace Veo31.Core.Journal
                 WriteOptional(w, "aspectRatio", request?.AspectRatio ?? job.AspectRatio);
                 WriteOptional(w, "imageUrl", request?.ImageUrl);
                 WriteOptional(w, "imageKey", request?.ImageKey);
+                WriteSource(w, request?.SourceImage);
                 WriteOptional(w, "fingerprint", request == null ? null : Http.RequestFingerprint.Of(request));
                 WriteOptional(w, "status", job.RawStatus ?? StatusText(job.Status));
                 WriteDate(w, "createdAt", job.CreatedAt);
@@ -66,6 +67,7 @@ namespace Veo31.Core.Journal
                 WriteOptional(w, "aspectRatio", request.AspectRatio);
                 WriteOptional(w, "imageUrl", request.ImageUrl);
                 WriteOptional(w, "imageKey", request.ImageKey);
+                WriteSource(w, request.SourceImage);
                 WriteOptional(w, "reason", reason);
             });
 
@@ -91,6 +93,7 @@ namespace Veo31.Core.Journal
                     WriteOptional(w, "aspectRatio", e.AspectRatio);
                     WriteOptional(w, "imageUrl", e.ImageUrl);
                     WriteOptional(w, "imageKey", e.ImageKey);
+                    WriteSource(w, e.SourceImage);
                     WriteDate(w, "createdAt", e.CreatedAt);
                     w.WriteString("status", StatusText(e.LastStatus));
                     WriteOptional(w, "rawStatus", e.RawStatus);
@@ -195,6 +198,26 @@ namespace Veo31.Core.Journal
             entry.AspectRatio = Text(root, "aspectRatio") ?? entry.AspectRatio;
             entry.ImageUrl = Text(root, "imageUrl") ?? entry.ImageUrl;
             entry.ImageKey = Text(root, "imageKey") ?? entry.ImageKey;
+            entry.SourceImage = ReadSource(root) ?? entry.SourceImage;
+        }
+
+        /// <summary>The uploaded file a job was made from (lines of older releases have none).</summary>
+        private static void WriteSource(Utf8JsonWriter w, SourceImageInfo? source)
+        {
+            if (source == null) return;
+            w.WriteString("sourcePath", source.Path);
+            w.WriteString("sourceName", source.Name);
+            w.WriteString("sourceSha256", source.Sha256);
+            w.WriteNumber("sourceLength", source.Length);
+        }
+
+        private static SourceImageInfo? ReadSource(JsonElement root)
+        {
+            string? sha256 = Text(root, "sourceSha256");
+            string? name = Text(root, "sourceName");
+            if (sha256 == null && name == null) return null;
+            long length = root.TryGetProperty("sourceLength", out JsonElement e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out long n) ? n : 0;
+            return new SourceImageInfo { Path = Text(root, "sourcePath") ?? "", Name = name ?? "", Sha256 = sha256 ?? "", Length = length };
         }
 
         private static void ReadStatus(JsonElement root, JournalEntry entry)

@@ -7,6 +7,8 @@ namespace Veo31.Core.Models
         public string AspectRatio { get; set; } = "auto";
         public string? ImageUrl { get; set; }
         public string? ImageKey { get; set; }
+        /// <summary>The local file the image was uploaded from, when known: journaled with the job, never sent to the API.</summary>
+        public SourceImageInfo? SourceImage { get; set; }
 
         /// <summary>image_to_video when an image is given, text_to_video otherwise.</summary>
         public string GenerationType => ImageUrl != null || ImageKey != null ? "image_to_video" : "text_to_video";

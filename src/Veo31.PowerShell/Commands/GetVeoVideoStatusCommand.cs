@@ -58,7 +58,9 @@ namespace Veo31.PowerShell.Commands
                 return;
             }
             WarnJournalProblem(status.JournalError, request.Uuid);
-            WriteObject(VeoVideo.FromJob(status.Value));
+            VeoVideo video = VeoVideo.FromJob(status.Value);
+            video.ImageSource = JournaledImageSource(video.Uuid);
+            WriteObject(video);
         }
 
         private readonly struct StatusRequest

@@ -34,6 +34,10 @@ namespace Veo31.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? ImageKey { get; set; }
 
+        /// <summary>The file the image was uploaded from (Send-VeoImage output binds it): journaled and carried to the video.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public VeoImageSource? ImageSource { get; set; }
+
         // A prompt given as an argument is the same for every item, so a bad one ends the command at once, as parameter
         // validation does; a piped prompt is one item among others and fails alone.
         protected override void Begin()
@@ -50,6 +54,7 @@ namespace Veo31.PowerShell.Commands
                 AspectRatio = AspectRatio.ToLowerInvariant(),
                 ImageUrl = ImageUrl,
                 ImageKey = ImageKey,
+                SourceImage = ImageUrl == null && ImageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
             };
             VeoClient client = ActiveSession.Client;
             try
@@ -82,6 +87,7 @@ namespace Veo31.PowerShell.Commands
             video.AspectRatio ??= request.AspectRatio;
             video.ImageUrl = request.ImageUrl;
             video.ImageKey = request.ImageKey;
+            video.ImageSource = request.SourceImage == null ? null : ImageSource;
             video.Submitted = DateTimeOffset.UtcNow;
             if (submitted.JournalError != null)
             {

@@ -15,7 +15,9 @@ namespace Veo31.PowerShell.Commands
     /// <summary>
     /// Downloads completed videos into a folder. The file is streamed to a temporary name and renamed into place
     /// when complete; an existing file is replaced only with -Force, and never when this command wrote it for an earlier
-    /// video. The API key is never sent to the video host.
+    /// video. The API key is never sent to the video host. With -Provenance a JSON file beside each video tells how it was
+    /// made (uuid, prompt, source image and its SHA-256, times, the video's SHA-256 and size); each FileInfo out carries
+    /// its path as ProvenancePath.
     /// </summary>
     [Cmdlet(VerbsData.Save, "VeoVideo", DefaultParameterSetName = VideoSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
@@ -24,7 +26,10 @@ namespace Veo31.PowerShell.Commands
         private const int ProgressActivityId = 0x5653; // "VS"
         internal const string DefaultTemplate = "{Uuid}.mp4";
 
+        internal const string ProvenancePathProperty = "ProvenancePath";
+
         private string? _destination;
+        private Core.Files.FileNameTemplate? _template;
         // The files this invocation wrote, with the uuid saved in each: a later video whose name collides fails instead.
         private readonly Dictionary<string, string> _written = new Dictionary<string, string>(PathComparer);
 
@@ -34,7 +39,9 @@ namespace Veo31.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }
 
-        /// <summary>The file name; {Uuid} and {Date} (creation time, yyyyMMdd-HHmmss) are replaced. Default '{Uuid}.mp4'.</summary>
+        /// <summary>The file name; {Uuid}, {Date} (creation time, yyyyMMdd-HHmmss UTC), {ImageName} (the source image's name
+        /// without extension; the uuid for a video without one) and {Prompt} (a short slug of the prompt) are replaced, letter
+        /// case aside. Any other {...} ends the command with an error listing these. Default '{Uuid}.mp4'.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string FileNameTemplate { get; set; } = DefaultTemplate;
@@ -43,8 +50,13 @@ namespace Veo31.PowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Also write '&lt;video file name&gt;.json' beside each video: how it was made, and the SHA-256 of both files.</summary>
+        [Parameter]
+        public SwitchParameter Provenance { get; set; }
+
         protected override void Begin()
         {
+            ValidateLocally(() => _template = Core.Files.FileNameTemplate.Parse(FileNameTemplate), FileNameTemplate);
             _destination = ResolveDestination(Destination ?? SessionState.Path.CurrentFileSystemLocation.Path);
         }
 
@@ -80,16 +92,18 @@ namespace Veo31.PowerShell.Commands
             VeoVideo? ready = EnsureCompleted(video);
             if (ready == null) return;
 
+            VeoImageSource? source = ready.ImageSource ?? JournaledImageSource(ready.Uuid);
             string file;
             try
             {
-                file = SafeFileNames.ResolveInside(_destination!, ExpandTemplate(ready));
+                file = SafeFileNames.ResolveInside(_destination!, ExpandTemplate(ready, source));
             }
             catch (VeoException ex)
             {
                 WriteItemError(ex, ready, ready.Uuid);
                 return;
             }
+            string? provenanceFile = Provenance.IsPresent ? ProvenanceFile.PathFor(file) : null;
 
             if (_written.TryGetValue(file, out string? earlier))
             {
@@ -97,6 +111,13 @@ namespace Veo31.PowerShell.Commands
                     "' was written a moment ago by this command for video " + earlier + ", and a file this command wrote is never replaced, " +
                     "even with -Force. Use a -FileNameTemplate that tells the videos apart, such as '{Uuid}.mp4'.") { Uuid = ready.Uuid };
                 WriteItemError(collision, ready, ready.Uuid);
+                return;
+            }
+            if (provenanceFile != null && !Force.IsPresent && File.Exists(provenanceFile))
+            {
+                // Checked before the download, so a clash costs nothing and leaves no video without its provenance.
+                WriteItemError(new VeoException(VeoErrorKind.FileExists, "Video " + ready.Uuid + " was not saved: its provenance file '" + provenanceFile +
+                    "' already exists; use -Force to replace it.") { Uuid = ready.Uuid }, ready, ready.Uuid);
                 return;
             }
             if (!ShouldProcess(file, "Save video " + ready.Uuid)) return;
@@ -114,8 +135,53 @@ namespace Veo31.PowerShell.Commands
             WarnJournalProblem(outcome.JournalError, ready.Uuid);
             _written[file] = ready.Uuid;
             if (result.Resumes > 0) WriteVerbose("The download of " + ready.Uuid + " was resumed " + result.Resumes.ToString(CultureInfo.InvariantCulture) + " time(s).");
-            WriteObject(new FileInfo(result.Path));
+            string? written = provenanceFile != null && WriteProvenance(provenanceFile, ready, source, result) ? provenanceFile : null;
+            var output = PSObject.AsPSObject(new FileInfo(result.Path));
+            output.Properties.Add(new PSNoteProperty(ProvenancePathProperty, written));
+            WriteObject(output);
         }
+
+        /// <summary>Writes the provenance of a saved video; false after writing an error (the video stays saved).</summary>
+        private bool WriteProvenance(string path, VeoVideo video, VeoImageSource? source, DownloadResult result)
+        {
+            var record = new ProvenanceRecord
+            {
+                Uuid = video.Uuid,
+                GenerationType = video.GenerationType,
+                Prompt = video.Prompt,
+                AspectRatio = video.AspectRatio,
+                SourceImage = source?.ToCore(),
+                CreatedAt = video.CreatedAt,
+                CompletedAt = CompletedAt(video),
+                SavedAt = DateTimeOffset.UtcNow,
+                VideoFileName = Path.GetFileName(result.Path),
+                VideoSha256 = result.Sha256,
+                VideoSize = result.Length,
+                ModuleVersion = ModuleVersion,
+            };
+            try
+            {
+                ProvenanceFile.Write(path, record, Force.IsPresent);
+                return true;
+            }
+            catch (VeoException ex)
+            {
+                ex.Uuid ??= video.Uuid;
+                WriteItemError(new VeoException(ex.Kind, "Video " + video.Uuid + " was saved to '" + result.Path + "' but its provenance was not: " + ex.Message, ex)
+                { Uuid = video.Uuid }, video, video.Uuid);
+                return false;
+            }
+        }
+
+        /// <summary>When the job was first seen completed: the journal's completed record, else when this video's status was fetched.</summary>
+        private DateTimeOffset? CompletedAt(VeoVideo video)
+        {
+            Core.Journal.JournalEntry? entry = FindJournaled(video.Uuid);
+            if (entry?.LastStatus == VideoStatus.Completed && entry.LastChecked.HasValue) return entry.LastChecked;
+            return video.LastChecked ?? DateTimeOffset.UtcNow;
+        }
+
+        private static string ModuleVersion => typeof(SaveVeoVideoCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
         /// <summary>The video with a download URL, fetching its status when the input has none; null after writing an error.</summary>
         private VeoVideo? EnsureCompleted(VeoVideo video)
@@ -142,12 +208,17 @@ namespace Veo31.PowerShell.Commands
             return null;
         }
 
-        private string ExpandTemplate(VeoVideo video)
+        private string ExpandTemplate(VeoVideo video, VeoImageSource? source)
         {
-            string date = (video.CreatedAt ?? video.Submitted ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-            return FileNameTemplate
-                .Replace("{Uuid}", SafeFileNames.FromUuid(video.Uuid, ""))
-                .Replace("{Date}", date);
+            if (source == null && _template!.Uses(Core.Files.FileNameTemplate.ImageNameToken))
+                WriteVerbose("Video " + video.Uuid + " has no source image (" + (video.GenerationType ?? "generation type unknown") + "): {ImageName} is its uuid.");
+            return _template!.Expand(new FileNameValues
+            {
+                Uuid = video.Uuid,
+                Date = video.CreatedAt ?? video.Submitted ?? DateTimeOffset.UtcNow,
+                ImageFileName = source?.Name,
+                Prompt = video.Prompt,
+            });
         }
 
         private bool EnsureDestinationFolder(VeoVideo video)

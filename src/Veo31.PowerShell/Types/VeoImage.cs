@@ -10,7 +10,7 @@ namespace Veo31.PowerShell
         WebP,
     }
 
-    /// <summary>An image uploaded for image-to-video; pipe it to New-VeoVideo (ImageUrl and ImageKey bind by name).</summary>
+    /// <summary>An image uploaded for image-to-video; pipe it to New-VeoVideo (ImageUrl, ImageKey and ImageSource bind by name).</summary>
     public sealed class VeoImage
     {
         internal VeoImage(string path, string imageUrl, string imageKey, VeoImageFormat format, long length)
@@ -28,11 +28,13 @@ namespace Veo31.PowerShell
         /// <summary>The format found from the file's content (magic bytes), not its extension.</summary>
         public VeoImageFormat Format { get; }
         public long Length { get; }
+        /// <summary>The file uploaded and the SHA-256 of the bytes sent; New-VeoVideo carries it to the video and the journal.</summary>
+        public VeoImageSource? ImageSource { get; internal set; }
 
         public override string ToString() => ImageKey;
 
         internal static VeoImage FromUpload(UploadedImageInfo info, string path) =>
-            new VeoImage(path, info.ImageUrl, info.ImageKey, ToFormat(info.Format), info.Length);
+            new VeoImage(path, info.ImageUrl, info.ImageKey, ToFormat(info.Format), info.Length) { ImageSource = VeoImageSource.FromCore(info.Source) };
 
         private static VeoImageFormat ToFormat(ImageFormat format) => format switch
         {

@@ -29,6 +29,8 @@ namespace Veo31.PowerShell
         public string? FailureReason { get; internal set; }
         public string? ImageUrl { get; internal set; }
         public string? ImageKey { get; internal set; }
+        /// <summary>The local file the image was uploaded from (Send-VeoImage), from the pipeline or the job journal.</summary>
+        public VeoImageSource? ImageSource { get; internal set; }
         /// <summary>The status text exactly as the API sent it (useful when Status is Unknown).</summary>
         public string? RawStatus { get; internal set; }
         /// <summary>When the job was submitted from this machine (from the job journal).</summary>
@@ -70,6 +72,7 @@ namespace Veo31.PowerShell
                 FailureReason = job.FailureReason,
                 ImageUrl = previous?.ImageUrl,
                 ImageKey = previous?.ImageKey,
+                ImageSource = previous?.ImageSource,
                 Submitted = previous?.Submitted,
                 SavedPath = previous?.SavedPath,
                 LastChecked = DateTimeOffset.UtcNow,
@@ -113,6 +116,7 @@ namespace Veo31.PowerShell
             AspectRatio = ServerText.Message(entry.AspectRatio),
             ImageUrl = ServerText.Url(entry.ImageUrl),
             ImageKey = entry.ImageKey,
+            ImageSource = VeoImageSource.FromJournal(entry.SourceImage),
             VideoUrl = ServerText.Url(entry.VideoUrl),
             // The journal keeps status changes, not progress; a finished job's progress is known all the same.
             Progress = entry.LastStatus == VideoStatus.Completed ? 100 : (int?)null,
