@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
@@ -17,6 +18,8 @@ namespace Veo31.Core.Jobs
     public sealed class JobService
     {
         private readonly WaitScheduler _scheduler;
+        // Identical requests of this session still on the wire, so a second one waits for the first instead of paying again.
+        private readonly Dictionary<string, Task<SubmitResult>> _identicalOnTheWire = new Dictionary<string, Task<SubmitResult>>(StringComparer.Ordinal);
 
         public JobService(VeoClient client, JobJournal journal, SpendingLimits? limits = null)
         {
@@ -52,6 +55,71 @@ namespace Veo31.Core.Jobs
             }
             return SubmitReservedAsync(request, cancellationToken);
         }
+
+        /// <summary>
+        /// Like <see cref="SubmitAsync"/>, but an identical request (see <see cref="ReuseRules"/>) that the journal holds as
+        /// completed or still running is returned instead, and nothing is spent; so is one of this session still on the wire,
+        /// once it is accepted. A failed earlier attempt is submitted again.
+        /// </summary>
+        public Task<SubmitResult> SubmitOrReuseAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            string? key = ReuseRules.KeyOf(request);
+            if (key == null) return SubmitAsync(request, cancellationToken);
+            lock (_identicalOnTheWire)
+            {
+                // A journal that cannot be read finds nothing to reuse: the request is submitted, as without -Reuse.
+                JournalEntry? known = TryRead(() => ReuseRules.FindIn(Journal.ReadAll(), request));
+                if (known != null) return Task.FromResult(new SubmitResult(null, null, null, known));
+                if (_identicalOnTheWire.TryGetValue(key, out Task<SubmitResult>? running))
+                    return FollowAsync(running, request, cancellationToken);
+                Task<SubmitResult> submitted = SubmitAsync(request, cancellationToken);
+                if (submitted.IsCompleted) return submitted;
+                _identicalOnTheWire[key] = submitted;
+                submitted.ContinueWith(_ => { lock (_identicalOnTheWire) _identicalOnTheWire.Remove(key); },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return submitted;
+            }
+        }
+
+        private async Task<SubmitResult> FollowAsync(Task<SubmitResult> running, GenerateVideoRequest request, CancellationToken cancellationToken)
+        {
+            SubmitResult first;
+            try
+            {
+                first = await running.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return await SubmitOrReuseAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            if (first.Job == null) return await SubmitOrReuseAsync(request, cancellationToken).ConfigureAwait(false);
+            return new SubmitResult(null, null, null, TryFind(first.Job.Uuid) ?? ReusedFromJob(first.Job, request));
+        }
+
+        private JournalEntry? TryFind(string uuid) => TryRead(() => Journal.Find(uuid));
+
+        private static JournalEntry? TryRead(Func<JournalEntry?> read)
+        {
+            JournalEntry? found = null;
+            TryJournal(() => found = read());
+            return found;
+        }
+
+        // The journal could not be read back: the job the first request made, as the answer gave it.
+        private static JournalEntry ReusedFromJob(VideoJobInfo job, GenerateVideoRequest request) => new JournalEntry
+        {
+            Uuid = job.Uuid,
+            Prompt = request.Prompt,
+            GenerationType = request.GenerationType,
+            AspectRatio = request.AspectRatio,
+            ImageUrl = request.ImageUrl,
+            ImageKey = request.ImageKey,
+            SourceImage = request.SourceImage,
+            CreatedAt = job.CreatedAt,
+            LastStatus = job.Status,
+            Submitted = DateTimeOffset.UtcNow,
+        };
 
         private async Task<SubmitResult> SubmitReservedAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {

@@ -1,5 +1,6 @@
 using System;
 using Veo31.Core.Errors;
+using Veo31.Core.Journal;
 using Veo31.Core.Models;
 
 namespace Veo31.Core.Jobs
@@ -76,13 +77,16 @@ namespace Veo31.Core.Jobs
     /// <summary>What a submission came to: a job, or a failure (outcome-unknown ones are journaled with their fingerprint).</summary>
     public sealed class SubmitResult
     {
-        internal SubmitResult(VideoJobInfo? job, VeoException? failure, VeoException? journalError)
+        internal SubmitResult(VideoJobInfo? job, VeoException? failure, VeoException? journalError, JournalEntry? reused = null)
         {
             Job = job;
             Failure = failure;
             JournalError = journalError;
+            Reused = reused;
         }
 
+        /// <summary>The journaled job an identical earlier request made, returned instead of paying again (Job is null then).</summary>
+        public JournalEntry? Reused { get; }
         public VideoJobInfo? Job { get; }
         public VeoException? Failure { get; }
         public VeoException? JournalError { get; }
