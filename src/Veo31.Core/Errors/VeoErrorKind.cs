@@ -20,5 +20,6 @@ namespace Veo31.Core.Errors
         FileExists,                 // destination exists and overwrite was not asked for
         DownloadIncomplete,         // the video could not be fully downloaded (length mismatch after resumes)
         InvalidApiKey,              // a key that cannot be sent in an HTTP header (control or non-ASCII characters, empty once trimmed)
+        StorageFailed,              // Azure Blob Storage (the blob journal) refused, could not be reached or stayed locked
     }
 }

@@ -33,6 +33,7 @@ namespace Veo31.PowerShell.Infrastructure
             VeoErrorKind.FileExists => ErrorCategory.ResourceExists,
             VeoErrorKind.DownloadIncomplete => ErrorCategory.ReadError,
             VeoErrorKind.InvalidApiKey => ErrorCategory.InvalidArgument,
+            VeoErrorKind.StorageFailed => ErrorCategory.ResourceUnavailable,
             _ => ErrorCategory.NotSpecified,
         };
 
