@@ -37,7 +37,9 @@ function Start-VeoAzurite {
     .PARAMETER CertificatePath  A PEM certificate (with -KeyPath): serve https and accept OAuth tokens (--oauth basic).
     #>
     [CmdletBinding()]
-    param([string] $CertificatePath, [string] $KeyPath, [int] $StartTimeoutSec = 60)
+    param([string] $CertificatePath, [string] $KeyPath, [int] $StartTimeoutSec = 60,
+        # Another account than the well-known development one (a canary key for the leak tests).
+        [string] $AccountName = $script:AccountName, [string] $AccountKey = $script:AccountKey)
 
     Install-VeoAzurite
     $node = (Get-Command node -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
@@ -54,8 +56,12 @@ function Start-VeoAzurite {
             $arguments += '--cert', $CertificatePath, '--key', $KeyPath, '--oauth', 'basic'
             $scheme = 'https'
         }
-        $process = Start-Process -FilePath $node -ArgumentList $arguments -PassThru -NoNewWindow `
-            -RedirectStandardOutput $stdout -RedirectStandardError $stderr -WorkingDirectory $workDir
+        $savedAccounts = $env:AZURITE_ACCOUNTS
+        if ($AccountName -ne $script:AccountName) { $env:AZURITE_ACCOUNTS = "${AccountName}:$AccountKey" }
+        try {
+            $process = Start-Process -FilePath $node -ArgumentList $arguments -PassThru -NoNewWindow `
+                -RedirectStandardOutput $stdout -RedirectStandardError $stderr -WorkingDirectory $workDir
+        } finally { $env:AZURITE_ACCOUNTS = $savedAccounts }
         if ($env:VEO_EMULATOR_PID_FILE) { Add-Content -LiteralPath $env:VEO_EMULATOR_PID_FILE -Value $process.Id }
 
         $deadline = [DateTime]::UtcNow.AddSeconds($StartTimeoutSec)
@@ -72,14 +78,14 @@ function Start-VeoAzurite {
         if ($try -ge 3) { throw "Azurite did not start: $errorText" }
     }
 
-    $endpoint = "${scheme}://127.0.0.1:$port/$script:AccountName"
+    $endpoint = "${scheme}://127.0.0.1:$port/$AccountName"
     [pscustomobject]@{
         PSTypeName       = 'Veo31.Test.Azurite'
         Process          = $process
         BlobEndpoint     = [uri]$endpoint
-        AccountName      = $script:AccountName
-        AccountKey       = $script:AccountKey
-        ConnectionString = "DefaultEndpointsProtocol=$scheme;AccountName=$script:AccountName;AccountKey=$script:AccountKey;BlobEndpoint=$endpoint;"
+        AccountName      = $AccountName
+        AccountKey       = $AccountKey
+        ConnectionString = "DefaultEndpointsProtocol=$scheme;AccountName=$AccountName;AccountKey=$AccountKey;BlobEndpoint=$endpoint;"
         WorkDir          = $workDir
     }
 }
