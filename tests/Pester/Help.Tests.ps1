@@ -143,7 +143,7 @@ Describe 'about_Veo31' {
     It 'lists every ErrorId' {
         foreach ($id in 'InvalidParameters', 'InsufficientCredits', 'AuthenticationFailed', 'RateLimited', 'ServerError', 'ConnectionFailed',
             'Timeout', 'GenerationFailed', 'ImageFormatNotSupported', 'ImageTooLarge', 'NotConnected', 'InvalidResponse', 'UnsafeUrl',
-            'UnsafePath', 'FileExists', 'DownloadIncomplete', 'GenerationOutcomeUnknown') {
+            'UnsafePath', 'FileExists', 'DownloadIncomplete', 'GenerationOutcomeUnknown', 'StorageFailed') {
             $About | Should -Match "\b$id\b"
         }
     }
