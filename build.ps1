@@ -41,6 +41,7 @@ $env:DOTNET_NOLOGO = '1'
 
 Import-Module (Join-Path $Root 'tools/VeoEmulator.psm1') -Force
 Import-Module (Join-Path $Root 'tools/SampleImages.psm1') -Force
+Import-Module (Join-Path $Root 'tools/Azurite.psm1') -Force
 
 function Invoke-Dotnet([string[]] $Arguments) {
     & (Get-DotnetPath) @Arguments
@@ -57,7 +58,8 @@ function Get-ModuleVersion {
 function Get-PesterModulePath {
     $manifest = Join-Path $Root ".tools/packages/pester/$PesterVersion/tools/Pester.psd1"
     $olderPolly = Join-Path $Root '.tools/packages/polly.core/8.1.0'
-    if (-not (Test-Path -LiteralPath $manifest) -or -not (Test-Path -LiteralPath $olderPolly)) {
+    $olderAzureCore = Join-Path $Root '.tools/packages/azure.core/1.44.1'
+    if (-not (Test-Path -LiteralPath $manifest) -or -not (Test-Path -LiteralPath $olderPolly) -or -not (Test-Path -LiteralPath $olderAzureCore)) {
         Write-Host "Restoring test tools (Pester $PesterVersion) from NuGet..."
         Invoke-Dotnet @('restore', (Join-Path $Root 'tools/tools.proj'), '--nologo', '--verbosity', 'quiet')
     }
@@ -154,6 +156,8 @@ function Invoke-TestTask {
     if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsDir
     $env:VEO_EMULATOR_PID_FILE = Join-Path $ResultsDir 'emulator-pids.txt'
+    # Azurite (npm, pinned in tools/azurite) for the blob journal tests; the tests start and stop it themselves.
+    Install-VeoAzurite
     try {
         $xunit = Invoke-XunitTests
         $pester = Invoke-PesterTests

@@ -74,6 +74,68 @@ Describe 'The API key never leaks' {
     }
 }
 
+Describe 'Storage secrets never leak' {
+    BeforeAll {
+        Import-Module (Join-Path $RepoRoot 'tools/Azurite.psm1') -Force
+        $script:StorageKey = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes('storage-canary-' + [guid]::NewGuid().ToString('n') + '-' + [guid]::NewGuid().ToString('n')))
+        $script:Azurite = Start-VeoAzurite -AccountName 'canaryaccount' -AccountKey $StorageKey
+    }
+
+    AfterAll {
+        Disconnect-Veo -ErrorAction SilentlyContinue
+        if ($script:Azurite) { Stop-VeoAzurite $script:Azurite }
+    }
+
+    It 'the account key, the SAS signature and an access token appear in no stream, error, serialised session or request to Veo' {
+        $sasUrl = New-VeoAzuriteSasUrl -Azurite $Azurite -Path 'canary/journal.jsonl'
+        $signature = [uri]::UnescapeDataString(([regex]::Match($sasUrl, 'sig=([^&]+)')).Groups[1].Value)
+        $token = 'token-canary-' + [guid]::NewGuid().ToString('n')
+        $secrets = [ordered]@{ AccountKey = $StorageKey; SasSignature = $signature; EscapedSignature = [uri]::EscapeDataString($signature); AccessToken = $token }
+        $connection = ConvertTo-SecureString $Azurite.ConnectionString -AsPlainText -Force
+        $wrongKey = ConvertTo-SecureString ($Azurite.ConnectionString -replace 'AccountKey=[^;]+', ('AccountKey=' + [Convert]::ToBase64String([byte[]](1..64)))) -AsPlainText -Force
+        $transcript = Join-Path $TestDrive 'storage-transcript.txt'
+        Reset-VeoEmulatorStats $Emulator
+        $Error.Clear()
+        $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'
+        $null = Start-Transcript -LiteralPath $transcript
+        try {
+            $captured = & {
+                $sasSession = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath $sasUrl -PassThru -Verbose
+                New-VeoVideo -Prompt 'storage canary' -Verbose -Debug | Wait-VeoVideo -PollIntervalSec 0.1 -Verbose -Debug |
+                    Save-VeoVideo -Destination (Join-Path $TestDrive 'storage-canary') -Verbose -Debug
+                $sasSession | Format-List * -Force | Out-String
+                $sasSession | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+                [System.Management.Automation.PSSerializer]::Serialize($sasSession, 3)
+                $keySession = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString $connection -PassThru -Verbose
+                Get-VeoVideo -Verbose -Debug
+                $keySession | Format-List * -Force | Out-String
+                Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString $wrongKey -Verbose
+                try { Get-VeoVideo -Verbose -Debug } catch { $_; $_.Exception | Format-List * -Force | Out-String }
+                try { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath "$($Azurite.BlobEndpoint)/canary/journal.jsonl" -StorageAccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -Verbose } catch { $_ }
+                try { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString (ConvertTo-SecureString "AccountKey=$StorageKey;nonsense" -AsPlainText -Force) } catch { $_ }
+            } *>&1 | Out-String
+        } finally {
+            $VerbosePreference = 'SilentlyContinue'; $DebugPreference = 'SilentlyContinue'; $InformationPreference = 'SilentlyContinue'
+            $null = Stop-Transcript
+            Disconnect-Veo -ErrorAction SilentlyContinue
+        }
+
+        $captured | Should -Match 'storage canary' -Because 'the capture must hold the run it searches'
+        $captured | Should -Match 'StorageFailed|HTTP 403'
+        $places = [ordered]@{
+            Streams       = $captured
+            Transcript    = Get-Content -Raw -LiteralPath $transcript
+            ErrorVariable = ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception)" }) -join "`n"
+        }
+        foreach ($place in $places.Keys) {
+            foreach ($secret in $secrets.Keys) {
+                $places[$place] | Should -Not -Match ([regex]::Escape($secrets[$secret])) -Because "the $secret must not appear in $place"
+            }
+        }
+        (Get-VeoEmulatorStats $Emulator).cdnAuthorizationHeaders.Count | Should -Be 0
+    }
+}
+
 Describe 'Hostile server answers' {
     BeforeAll { Connect-Canary }
     BeforeEach { Clear-VeoEmulatorFault $Emulator }

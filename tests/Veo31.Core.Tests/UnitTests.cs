@@ -80,6 +80,22 @@ public class LogRedactorTests
     }
 
     [Fact]
+    public void Storage_secrets_in_headers_are_never_shown()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "http://127.0.0.1:10000/devstoreaccount1/c/b");
+        request.Headers.TryAddWithoutValidation("Authorization", "SharedKey devstoreaccount1:sharedkey-canary");
+        request.Headers.Add("x-ms-copy-source-authorization", "Bearer copy-token-canary");
+        request.Headers.Add("x-ms-encryption-key", "encryption-key-canary");
+        request.Headers.Add("x-ms-lease-id", "lease-canary");
+        string shown = LogRedactor.Headers(request.Headers);
+        Assert.DoesNotContain("canary", shown);
+        Assert.DoesNotContain("SharedKey", shown);
+        Assert.DoesNotContain("x-ms-copy-source-authorization", shown);
+        Assert.DoesNotContain("x-ms-encryption-key", shown);
+        Assert.Contains("x-ms-lease-id: ***", shown);
+    }
+
+    [Fact]
     public void Json_bodies_are_truncated_and_others_not_shown()
     {
         var big = "{\"a\":\"" + new string('x', 10000) + "\"}";

@@ -25,6 +25,8 @@ namespace Veo31.Core.Logging
         private static readonly HashSet<string> NeverNamed = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "Authorization", "Proxy-Authorization",
+            // Azure Storage's other credential headers (a copy source's token, a customer-provided encryption key).
+            "x-ms-copy-source-authorization", "x-ms-encryption-key", "x-ms-encryption-key-sha256",
         };
 
         public static string Headers(HttpHeaders? headers, HttpHeaders? contentHeaders = null)

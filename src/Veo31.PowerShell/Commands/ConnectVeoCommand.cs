@@ -7,6 +7,7 @@ using Veo31.Core.Http;
 using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
 using Veo31.PowerShell.Infrastructure;
+using Veo31.Storage;
 
 namespace Veo31.PowerShell.Commands
 {
@@ -58,7 +59,8 @@ namespace Veo31.PowerShell.Commands
         [Credential]
         public PSCredential? ProxyCredential { get; set; }
 
-        /// <summary>The local job journal; default $env:VEO_JOURNAL, else a file under the local application data folder.</summary>
+        /// <summary>The job journal: a file path, or an Azure append blob's https URL (its query may carry a SAS), or
+        /// 'container/blob' with -StorageConnectionString. Default $env:VEO_JOURNAL, else a file under the local application data folder.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
@@ -74,6 +76,22 @@ namespace Veo31.PowerShell.Commands
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
         public int MaxGenerationsPerDay { get; set; } = -1;
+
+        /// <summary>A storage account connection string for a journal in Azure Blob Storage (e.g. from an Automation encrypted variable).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? StorageConnectionString { get; set; }
+
+        /// <summary>An Azure Storage access token (Get-AzAccessToken -ResourceUrl https://storage.azure.com/ -AsSecureString).Token.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? StorageAccessToken { get; set; }
+
+        /// <summary>A credential whose password is an Azure Storage access token (the user name is ignored), e.g. a credential asset.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [Credential]
+        public PSCredential? StorageCredential { get; set; }
 
         /// <summary>Writes the new session to the pipeline.</summary>
         [Parameter]
@@ -96,7 +114,7 @@ namespace Veo31.PowerShell.Commands
             try
             {
                 SpendingLimits limits = ResolveLimits();
-                var journal = new JobJournal(ResolveJournalPath());
+                JobJournal journal = JournalLocation.Open(SessionState.Path, JournalPath, ResolveStorageAuth(), options.AttemptTimeout, options.Proxy);
                 var client = new VeoClient(options, key);
                 session = new VeoSession(client, journal, limits, TimeoutSec, MaxRetryCount, Proxy);
             }
@@ -166,7 +184,20 @@ namespace Veo31.PowerShell.Commands
             return new SpendingLimits(perSession, perDay);
         }
 
-        private string ResolveJournalPath() => JournalLocation.Resolve(SessionState.Path, JournalPath);
+
+        private StorageAuth ResolveStorageAuth()
+        {
+            int given = (StorageConnectionString != null ? 1 : 0) + (StorageAccessToken != null ? 1 : 0) + (StorageCredential != null ? 1 : 0);
+            if (given > 1)
+            {
+                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters), ErrorCategory.InvalidArgument,
+                    "Give one storage credential: -StorageConnectionString, -StorageAccessToken or -StorageCredential.", null));
+            }
+            if (StorageConnectionString != null) return StorageAuth.FromConnectionString(StorageConnectionString);
+            if (StorageAccessToken != null) return StorageAuth.FromAccessToken(StorageAccessToken);
+            if (StorageCredential != null) return StorageAuth.FromAccessToken(StorageCredential.Password);
+            return StorageAuth.None;
+        }
 
         private IWebProxy? CreateProxy()
         {

@@ -21,7 +21,7 @@ namespace Veo31.PowerShell.Completion
             IReadOnlyList<JournalEntry> entries;
             try
             {
-                JobJournal journal = VeoSessionState.Current?.Journal ?? new JobJournal(JournalLocation.ForCompletion(CurrentLocation()));
+                JobJournal journal = VeoSessionState.Current?.Journal ?? JournalLocation.ForCompletion(CurrentLocation());
                 entries = journal.ReadAll();
             }
             catch (Exception)

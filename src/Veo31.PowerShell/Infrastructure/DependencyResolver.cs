@@ -7,7 +7,7 @@ namespace Veo31.PowerShell.Infrastructure
 {
     /// <summary>
     /// Dependency isolation (the PSResourceGet pattern). Veo31.Core and the libraries it was built and tested with
-    /// (System.Text.Json 8, Polly.Core) live in Dependencies/ next to this assembly, and are never found by the
+    /// (System.Text.Json 8, Polly.Core; Veo31.Storage with Azure.Core and Azure.Storage.Blobs) live in Dependencies/ next to this assembly, and are never found by the
     /// default probing. On PowerShell 7 they load into a private AssemblyLoadContext, so another module that loaded
     /// a different Polly or System.Text.Json first changes nothing for us (and we change nothing for it). On Windows
     /// PowerShell 5.1 (no load contexts) they load with Assembly.LoadFrom when the runtime asks for them.
@@ -23,6 +23,8 @@ namespace Veo31.PowerShell.Infrastructure
         private static readonly HashSet<string> AlwaysPrivate = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "Veo31.Core", "System.Text.Json", "Polly.Core",
+            // The blob journal: Az.Accounts and Az.Storage ship their own Azure.Core and Azure.Storage.*.
+            "Veo31.Storage", "Azure.Core", "Azure.Storage.Blobs", "Azure.Storage.Common", "System.ClientModel", "System.Memory.Data",
         };
 
         // Provided by the host; a copy in Dependencies/ would be a reference assembly and must never load.

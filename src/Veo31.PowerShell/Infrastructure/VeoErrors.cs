@@ -34,6 +34,7 @@ namespace Veo31.PowerShell.Infrastructure
             VeoErrorKind.DownloadIncomplete => ErrorCategory.ReadError,
             VeoErrorKind.InvalidApiKey => ErrorCategory.InvalidArgument,
             VeoErrorKind.QuotaExceeded => ErrorCategory.QuotaExceeded,
+            VeoErrorKind.StorageFailed => ErrorCategory.ResourceUnavailable,
             _ => ErrorCategory.NotSpecified,
         };
 
