@@ -141,6 +141,16 @@ namespace Veo31.PowerShell
             WriteError(record);
         }
 
+        /// <summary>Whether a finished call's failure dooms every later item too (see <see cref="WriteItemError"/>).</summary>
+        internal static bool DoomsLaterItems(Task task)
+        {
+            if (!task.IsFaulted) return false;
+            Exception? failure = task.Exception?.InnerException;
+            return failure is ObjectDisposedException || (failure is VeoException veo && DoomsLaterItems(veo));
+        }
+
+        internal static bool DoomsLaterItems(VeoException? failure) => failure != null && VeoErrorRecords.IsTerminating(failure.Kind);
+
         /// <summary>Local parameter validation: a bad value ends the command before anything is sent.</summary>
         internal void ValidateLocally(Action validation, object? target)
         {

@@ -28,7 +28,7 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Begin()
         {
-            _runner = new OrderedConcurrentRunner<string, JobResult<VideoJobInfo>>(Dispatcher, MaxInFlight, Emit, StopToken);
+            _runner = new OrderedConcurrentRunner<string, JobResult<VideoJobInfo>>(Dispatcher, MaxInFlight, Emit, StopToken, DoomsLaterItems);
         }
 
         protected override void Process()

@@ -52,7 +52,8 @@ namespace Veo31.PowerShell.Commands
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
                 ValidateLocally(() => RequestValidation.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
-            _runner = new OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>(Dispatcher, ThrottleLimit, Emit, StopToken, ReportUnemitted);
+            _runner = new OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>(Dispatcher, ThrottleLimit, Emit, StopToken,
+                t => DoomsLaterItems(t) || (t.Status == TaskStatus.RanToCompletion && DoomsLaterItems(t.Result.Failure)), ReportUnemitted);
         }
 
         protected override void End() => _runner!.Complete();

@@ -47,7 +47,7 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Begin()
         {
-            _runner = new OrderedConcurrentRunner<Upload, UploadedImageInfo>(Dispatcher, ThrottleLimit, Emit, StopToken);
+            _runner = new OrderedConcurrentRunner<Upload, UploadedImageInfo>(Dispatcher, ThrottleLimit, Emit, StopToken, DoomsLaterItems);
         }
 
         protected override void Process()
