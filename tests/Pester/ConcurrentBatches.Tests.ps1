@@ -4,9 +4,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $script:Emulator = Start-VeoTestSession '--job-seconds', '60', '--seed', '7'
 
-    # Sixteen copies of the sample image, named so that input order is name order.
+    # Copies of the sample image, named so that input order is name order.
     $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'batch') -Force
-    $script:Files = @(1..16 | ForEach-Object {
+    $script:Files = @(1..24 | ForEach-Object {
         $target = Join-Path $folder ('img-{0:00}.png' -f $_)
         Copy-Item -LiteralPath (Join-Path $FixturesPath 'sample.png') -Destination $target
         $target
@@ -19,10 +19,10 @@ BeforeAll {
     }
 
     function script:New-StoppableShell([string] $Script) {
+        # One statement (not a batch of AddStatement calls), so nothing of it still runs once Stop() has returned.
         $shell = [powershell]::Create()
-        $null = $shell.AddCommand('Import-Module').AddParameter('Name', $ModulePath).AddStatement()
-        $null = $shell.AddCommand('Connect-Veo').AddParameter('BaseUri', $Emulator.ApiUri).AddParameter('ApiKey', $Emulator.SecureKey).AddStatement()
-        $null = $shell.AddScript($Script)
+        $null = $shell.AddScript('param($Module, $Uri, $Key, $Pipeline) Import-Module $Module; Connect-Veo -BaseUri $Uri -ApiKey $Key; & ([scriptblock]::Create($Pipeline))')
+        $null = $shell.AddArgument($ModulePath).AddArgument($Emulator.ApiUri).AddArgument($Emulator.SecureKey).AddArgument($Script)
         $shell
     }
 }
@@ -33,8 +33,9 @@ AfterAll {
 
 Describe 'Order is kept at every -ThrottleLimit while completions come out of order' {
     BeforeAll {
-        # 20 to 320 ms per request: concurrent requests overtake each other.
-        Set-VeoEmulatorConfig $Emulator @{ latencyMs = 20; latencyJitterMs = 300 }
+        # 10 to 410 ms per request: concurrent requests overtake each other (24 items at 2 at a time all staying in
+        # order is a chance well below one in a million).
+        Set-VeoEmulatorConfig $Emulator @{ latencyMs = 10; latencyJitterMs = 400 }
     }
     AfterAll {
         Set-VeoEmulatorConfig $Emulator @{ latencyMs = 0; latencyJitterMs = 0 }
@@ -50,10 +51,10 @@ Describe 'Order is kept at every -ThrottleLimit while completions come out of or
         Reset-VeoEmulatorStats $Emulator
         $images = @($Files | Send-VeoImage -ThrottleLimit $Limit)
         @($images | ForEach-Object { Split-Path -Leaf $_.Path }) | Should -Be $Names
-        @($images.ImageKey | Sort-Object -Unique).Count | Should -Be 16
+        @($images.ImageKey | Sort-Object -Unique).Count | Should -Be 24
         # The emulator lists uploads in the order it handled them: at 1 that is input order, above 1 requests overtook each other.
         $handled = @((Get-VeoEmulatorStats $Emulator).uploadFileNames)
-        $handled.Count | Should -Be 16
+        $handled.Count | Should -Be 24
         @($handled | Sort-Object) | Should -Be $Names
         if ($Limit -eq 1) { $handled | Should -Be $Names }
         else { ($handled -join ',') | Should -Not -Be ($Names -join ',') -Because 'with jittered latency, completions come out of order' }
@@ -63,10 +64,10 @@ Describe 'Order is kept at every -ThrottleLimit while completions come out of or
         @{ Limit = 1 }, @{ Limit = 2 }, @{ Limit = 4 }, @{ Limit = 16 }
     ) {
         $tag = "order $Limit $([guid]::NewGuid().ToString('n').Substring(0, 6))"
-        $prompts = @(1..16 | ForEach-Object { '{0} #{1:00}' -f $tag, $_ })
+        $prompts = @(1..24 | ForEach-Object { '{0} #{1:00}' -f $tag, $_ })
         $videos = @($prompts | New-VeoVideo -ThrottleLimit $Limit)
         $videos.Prompt | Should -Be $prompts
-        @($videos.Uuid | Sort-Object -Unique).Count | Should -Be 16
+        @($videos.Uuid | Sort-Object -Unique).Count | Should -Be 24
         $created = Get-EmulatorJobPrompts "$tag #*"
         @($created | Sort-Object) | Should -Be $prompts
         if ($Limit -eq 1) { $created | Should -Be $prompts }
@@ -74,16 +75,16 @@ Describe 'Order is kept at every -ThrottleLimit while completions come out of or
     }
 
     It 'runs at most -ThrottleLimit requests at once' {
-        # Every request waits 300 ms on the emulator: 16 uploads at 4 at a time need at least 4 rounds after the first.
+        # Every request waits 300 ms on the emulator: 16 uploads at 4 at a time need at least 4 rounds.
         Set-VeoEmulatorConfig $Emulator @{ latencyMs = 300; latencyJitterMs = 0 }
         try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            $images = @($Files | Send-VeoImage -ThrottleLimit 4)
+            $images = @($Files[0..15] | Send-VeoImage -ThrottleLimit 4)
             $clock.Stop()
-        } finally { Set-VeoEmulatorConfig $Emulator @{ latencyMs = 20; latencyJitterMs = 300 } }
+        } finally { Set-VeoEmulatorConfig $Emulator @{ latencyMs = 10; latencyJitterMs = 400 } }
         $images.Count | Should -Be 16
-        # Sequential would take 16 x 300 ms = 4.8 s; 4 at a time (the first alone) about 5 x 300 ms; 16 at once 2 x 300 ms.
-        $clock.Elapsed.TotalSeconds | Should -BeGreaterThan 1.45
+        # Sequential would take 16 x 300 ms = 4.8 s; 4 at a time 4 x 300 ms; 8 at a time 2 x 300 ms.
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterThan 1.15
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 4.5
     }
 }
@@ -210,31 +211,32 @@ Describe 'Ctrl+C with several paid generations in flight' {
     }
 
     It 'starts nothing after the stop, waits for every request on the wire, and every accepted uuid is in the journal' {
-        # Every generation is charged at once and answered 1.5 s later. The first runs alone, then four at a time.
+        # Every generation is charged at once and answered 1.5 s later; four at a time.
         $null = Add-VeoEmulatorFault $Emulator -Endpoint 'generate-video' -Kind 'slowAfter' -DelayMs 1500
         $tag = "stopped batch $([guid]::NewGuid().ToString('n').Substring(0, 6))"
         Reset-VeoEmulatorStats $Emulator
         $shell = New-StoppableShell "1..12 | ForEach-Object { '$tag #{0:00}' -f `$_ } | New-VeoVideo -ThrottleLimit 4"
         try {
             $async = $shell.BeginInvoke()
-            # Wait until the first answer came back and the next four are on the wire.
+            # Wait until the first four answers came back and the next four are on the wire.
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-VeoEmulatorStats $Emulator).generations -lt 5 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            (Get-VeoEmulatorStats $Emulator).generations | Should -Be 5
+            while ((Get-VeoEmulatorStats $Emulator).generations -lt 8 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Start-Sleep -Milliseconds 200
+            (Get-VeoEmulatorStats $Emulator).generations | Should -Be 8
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $shell.Stop()
             $clock.Stop()
             $shell.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally { $shell.Dispose() }
         $stats = Get-VeoEmulatorStats $Emulator
-        $stats.requests.'generate-video' | Should -Be 5 -Because 'nothing new starts after Ctrl+C'
-        $stats.generations | Should -Be 5
+        $stats.requests.'generate-video' | Should -Be 8 -Because 'nothing new starts after Ctrl+C'
+        $stats.generations | Should -Be 8
         # The stop waited for the answers (held 1.5 s), so the journal already has every accepted uuid.
         $clock.Elapsed.TotalSeconds | Should -BeGreaterThan 0.5
         $journaled = @(Get-VeoVideo | Where-Object Prompt -Like "$tag #*")
-        $journaled.Count | Should -Be 5
+        $journaled.Count | Should -Be 8
         $journaled.Uuid | Should -Not -Contain $null
-        @($journaled.Prompt | Sort-Object) | Should -Be @(1..5 | ForEach-Object { '{0} #{1:00}' -f $tag, $_ })
+        @($journaled.Prompt | Sort-Object) | Should -Be @(1..8 | ForEach-Object { '{0} #{1:00}' -f $tag, $_ })
         $created = @((Invoke-RestMethod -Uri "$($Emulator.ControlUri)/jobs") | Where-Object prompt -Like "$tag #*")
         @($journaled.Uuid | Sort-Object) | Should -Be @($created.uuid | Sort-Object)
     }
