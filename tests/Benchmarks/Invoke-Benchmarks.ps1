@@ -615,7 +615,7 @@ if ($ReportPath) {
     }
     if ($results.Contains('Batch')) {
         $r = $results.Batch
-        Add-Line ("**Batch** ({0} images through upload then generate, {1} ms of latency on every request (`--latency-ms`); each side in a fresh pwsh, after a warm-up upload and generation; median of {2} runs each, alternating)" -f $r.Images, $r.LatencyMs, $p.BatchRuns)
+        Add-Line ('**Batch** ({0} images through upload then generate, {1} ms of latency on every request (`--latency-ms`); each side in a fresh pwsh, after a warm-up upload and generation; median of {2} runs each, alternating)' -f $r.Images, $r.LatencyMs, $p.BatchRuns)
         Add-Line
         Add-Line '| pipeline | wall time | vs the default | every video created | output in input order |'
         Add-Line '|---|---:|---:|---|---|'
