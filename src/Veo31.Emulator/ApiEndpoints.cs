@@ -32,10 +32,18 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         return true;
     }
 
-    /// <summary>Counts the request, applies any fault, then authenticates and runs the endpoint.</summary>
+    /// <summary>Counts the request, waits the link's latency, applies any fault, then authenticates and runs the endpoint.</summary>
     public async Task HandleAsync(HttpContext context, string endpoint, Func<HttpContext, string, Task> handler)
     {
         state.Stats.CountRequest(endpoint);
+        using (var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, state.Stopping))
+        {
+            if (!await state.Latency.WaitAsync(state.Config, gone.Token))
+            {
+                context.Abort();
+                return;
+            }
+        }
         ResponseCoding.Negotiate(context, state.Config.Gzip != TransferModes.Off);
         var fault = state.Faults.Pick(endpoint, kind => !FaultKinds.StatusAnswerKinds.Contains(kind));
         var outcome = await faults.ApplyAsync(context, fault, endpoint, endpointTruncates: false);

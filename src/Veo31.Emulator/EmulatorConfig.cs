@@ -20,6 +20,8 @@ public sealed record EmulatorConfig
     public bool IgnoreIfRange { get; init; }
     public string VideoOrigin { get; init; } = TransferModes.OriginCdn;
     public bool StrictMultipart { get; init; } = true;
+    public int LatencyMs { get; init; }
+    public int LatencyJitterMs { get; init; }
 
     internal static EmulatorConfig From(EmulatorOptions options) => new()
     {
@@ -40,6 +42,8 @@ public sealed record EmulatorConfig
         IgnoreIfRange = options.IgnoreIfRange,
         VideoOrigin = options.VideoOrigin,
         StrictMultipart = options.StrictMultipart,
+        LatencyMs = options.LatencyMs,
+        LatencyJitterMs = options.LatencyJitterMs,
     };
 
     internal EmulatorConfig With(EmulatorConfigPatch patch)
@@ -63,12 +67,15 @@ public sealed record EmulatorConfig
             IgnoreIfRange = patch.IgnoreIfRange ?? IgnoreIfRange,
             VideoOrigin = patch.VideoOrigin ?? VideoOrigin,
             StrictMultipart = patch.StrictMultipart ?? StrictMultipart,
+            LatencyMs = patch.LatencyMs ?? LatencyMs,
+            LatencyJitterMs = patch.LatencyJitterMs ?? LatencyJitterMs,
         };
         if (!(next.JobSeconds >= 0) || double.IsInfinity(next.JobSeconds)) throw new ArgumentException("jobSeconds must be a non-negative number.");
         if (next.RateLimit < 0 || next.RetryAfter < 0 || next.MaxUploadBytes < 0 || next.VideoBytes < 0)
             throw new ArgumentException("rateLimit, retryAfter, maxUploadBytes and videoBytes must not be negative.");
         if (next.RateLimitStatus < 0 || next.RateLimitGenerate < 0 || next.RateLimitUpload < 0)
             throw new ArgumentException("rateLimitStatus, rateLimitGenerate and rateLimitUpload must not be negative.");
+        if (next.LatencyMs < 0 || next.LatencyJitterMs < 0) throw new ArgumentException("latencyMs and latencyJitterMs must not be negative.");
         if (next.MaxPromptLength < 1) throw new ArgumentException("maxPromptLength must be at least 1.");
         ValidateMode(next.EstimatedTime, EstimatedTimeModes.All, "estimatedTime");
         ValidateMode(next.Progress, ProgressModes.All, "progress");
@@ -117,4 +124,6 @@ public sealed class EmulatorConfigPatch
     public bool? IgnoreIfRange { get; set; }
     public string? VideoOrigin { get; set; }
     public bool? StrictMultipart { get; set; }
+    public int? LatencyMs { get; set; }
+    public int? LatencyJitterMs { get; set; }
 }

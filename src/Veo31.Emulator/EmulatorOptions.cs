@@ -46,6 +46,10 @@ public sealed class EmulatorOptions
     public string VideoOrigin { get; set; } = TransferModes.OriginCdn;
     /// <summary>/upload-video-image refuses form parts RFC 7578 does not allow (filename*, unquoted values).</summary>
     public bool StrictMultipart { get; set; } = true;
+    /// <summary>Milliseconds every API request waits before it is handled, as a real link's round trip; 0 = none.</summary>
+    public int LatencyMs { get; set; }
+    /// <summary>Up to this many more milliseconds of latency, drawn per request (seeded by <see cref="Seed"/>); 0 = none.</summary>
+    public int LatencyJitterMs { get; set; }
 
     /// <summary>Parses <c>--name value</c> pairs (also <c>--name=value</c>; a bare <c>--errors-http200</c> means true).</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
@@ -115,6 +119,8 @@ public sealed class EmulatorOptions
             case "ignore-if-range": IgnoreIfRange = ParseBool(name, value); break;
             case "video-origin": VideoOrigin = value; break;
             case "strict-multipart": StrictMultipart = ParseBool(name, value); break;
+            case "latency-ms": LatencyMs = (int)ParseLong(name, value); break;
+            case "latency-jitter-ms": LatencyJitterMs = (int)ParseLong(name, value); break;
             default: throw new ArgumentException($"Unknown option --{name}.");
         }
     }
@@ -136,6 +142,7 @@ public sealed class EmulatorOptions
         if (MaxUploadBytes < 0) throw new ArgumentException("--max-upload-bytes must not be negative.");
         if (MaxPromptLength < 1) throw new ArgumentException("--max-prompt-length must be at least 1.");
         if (VideoBytes < 0) throw new ArgumentException("--video-bytes must not be negative.");
+        if (LatencyMs < 0 || LatencyJitterMs < 0) throw new ArgumentException("--latency-ms and --latency-jitter-ms must not be negative.");
         foreach (var rule in Faults) rule.Validate();
         if (ProxyUrls is not null) ParseLoopbackEndpoint(ProxyUrls, "--proxy-urls");
         if (ProxyRequireAuth is not null && ProxyRequireAuth.IndexOf(':') <= 0)

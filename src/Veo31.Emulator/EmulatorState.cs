@@ -16,6 +16,7 @@ internal sealed class EmulatorState : IDisposable
         Keys = new KeyStore(options.Keys, options.Credits);
         Faults = new FaultSet(options.Seed, options.Faults);
         EstimatedTimes = new EstimatedTimeReporter(options.Seed);
+        Latency = new LinkLatency(options.Seed);
     }
 
     // Relaxed escaping keeps messages readable (an apostrophe stays ' rather than \u0027).
@@ -32,6 +33,7 @@ internal sealed class EmulatorState : IDisposable
     public Mp4Video Video { get; } = new();
     public FaultSet Faults { get; }
     public EstimatedTimeReporter EstimatedTimes { get; }
+    public LinkLatency Latency { get; }
     public StatsCollector Stats { get; } = new();
 
     /// <summary>Origins without a trailing slash, e.g. <c>http://127.0.0.1:41235</c>; set once both are listening.</summary>

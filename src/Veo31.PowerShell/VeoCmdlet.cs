@@ -141,6 +141,16 @@ namespace Veo31.PowerShell
             WriteError(record);
         }
 
+        /// <summary>Whether a finished call's failure dooms every later item too (see <see cref="WriteItemError"/>).</summary>
+        internal static bool DoomsLaterItems(Task task)
+        {
+            if (!task.IsFaulted) return false;
+            Exception? failure = task.Exception?.InnerException;
+            return failure is ObjectDisposedException || (failure is VeoException veo && DoomsLaterItems(veo));
+        }
+
+        internal static bool DoomsLaterItems(VeoException? failure) => failure != null && VeoErrorRecords.IsTerminating(failure.Kind);
+
         /// <summary>Local parameter validation: a bad value ends the command before anything is sent.</summary>
         internal void ValidateLocally(Action validation, object? target)
         {
@@ -181,20 +191,8 @@ namespace Veo31.PowerShell
                 WriteWarning("The job journal could not record video " + uuid + ": " + journalError.Message);
         }
 
-        /// <summary>
-        /// Runs a paid Core call that must not be abandoned once on the wire: Ctrl+C cancels it only while nothing was
-        /// sent; a request already sent finishes (bounded by the session's timeouts) so its outcome can be journaled.
-        /// Returns whether the user asked to stop meanwhile.
-        /// </summary>
-        internal T RunPaid<T>(Func<CancellationToken, Task<T>> operation, out bool stopRequested)
-        {
-            T result = _dispatcher.PumpUntilComplete(StartAsync(operation, StopToken), CancellationToken.None);
-            stopRequested = StopToken.IsCancellationRequested;
-            return result;
-        }
-
-        /// <summary>After Ctrl+C the pipeline refuses Write*: say what matters straight to the host, then stop.</summary>
-        internal void StopAfterTellingHost(string warning)
+        /// <summary>A warning straight to the host, for when the pipeline refuses Write* (after Ctrl+C).</summary>
+        internal void TellHost(string warning)
         {
             try
             {
@@ -204,7 +202,6 @@ namespace Veo31.PowerShell
             {
                 // A host without a UI: the journal still holds the record.
             }
-            throw new PipelineStoppedException();
         }
 
         internal ErrorRecord SessionClosedRecord()
@@ -250,8 +247,19 @@ namespace Veo31.PowerShell
             return false;
         }
 
+        /// <summary>Runs first when the command is disposed (also after Ctrl+C), while the dispatcher still runs.</summary>
+        protected virtual void OnDisposing() { }
+
         public void Dispose()
         {
+            try
+            {
+                OnDisposing();
+            }
+            catch (Exception ex) when (ex is RuntimeException || ex is InvalidOperationException || ex is VeoException)
+            {
+                // Disposal must not throw; what OnDisposing had to say went to the host already.
+            }
             // Ends any background work still running; the source is not disposed because those tasks may still read its token.
             _stop.Cancel();
             _dispatcher.Dispose();

@@ -9,12 +9,15 @@
                 waits for all of them (Wait-VeoVideo vs a sequential Invoke-RestMethod / Start-Sleep loop).
       Upload    -Side Module|Irm: uploads -FilePath once (after a small warm-up upload).
       Download  -Side Module|Iwr: downloads the video of -Uuid once (after a warm-up status/request).
+      Batch     -Side Default|One|Parallel: every image in -ImageFolder through upload then generate (after a warm-up
+                upload and generation): Send-VeoImage | New-VeoVideo at the default -ThrottleLimit or at 1, or
+                ForEach-Object -Parallel -ThrottleLimit 4 with Invoke-RestMethod -Form and a POST per image.
     Memory: PeakWorkingSet64 of this process. For Upload/Download the peak is reset just before the transfer
     (Linux: "5" written to /proc/self/clear_refs resets VmHWM), so the growth is the transfer's alone.
 #>
 [CmdletBinding()]
 param(
-    [Parameter(Mandatory)] [ValidateSet('Status', 'Wait', 'Upload', 'Download')] [string] $Scenario,
+    [Parameter(Mandatory)] [ValidateSet('Status', 'Wait', 'Upload', 'Download', 'Batch')] [string] $Scenario,
     [string] $Side,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $ApiUri,
@@ -31,7 +34,8 @@ param(
     [string] $FilePath,
     [string] $WarmupFilePath,
     [string] $Uuid,
-    [string] $OutDir
+    [string] $OutDir,
+    [string] $ImageFolder
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -200,6 +204,40 @@ switch ($Scenario) {
         $result.PeakReset = $reset
         $result.Gc = @(0..2 | ForEach-Object { (Get-GcCounts)[$_] - $gcBefore[$_] })
         Remove-Item -LiteralPath $target -Force
+    }
+
+    'Batch' {
+        $files = @(Get-ChildItem -LiteralPath $ImageFolder -Filter 'img-*.png' | Sort-Object Name)
+        $warmup = Join-Path $ImageFolder 'warmup.png'
+        if ($Side -ne 'Parallel') {
+            Import-Module $ModulePath; Connect-Veo -BaseUri $api -ApiKey $secure
+            $null = Send-VeoImage -LiteralPath $warmup | New-VeoVideo -Prompt 'batch warm-up'
+            $limit = if ($Side -eq 'One') { @{ ThrottleLimit = 1 } } else { @{} }
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $videos = @($files | Send-VeoImage @limit | Tee-Object -Variable images | New-VeoVideo -Prompt 'batch' @limit)
+            $result.Ms = $sw.Elapsed.TotalMilliseconds
+            # Output order equals input order: images in file order, videos in image order.
+            $result.OrderKept = (($images.Path -join '|') -ceq ($files.FullName -join '|')) -and (($videos.ImageKey -join '|') -ceq ($images.ImageKey -join '|'))
+            $result.Count = $videos.Count
+        } else {
+            $up = @{ Method = 'Post'; Uri = "$api/upload-video-image"; Headers = $headers }
+            $image = (Invoke-RestMethod @up -Form @{ file = Get-Item -LiteralPath $warmup }).data
+            $body = @{ generationType = 'image_to_video'; prompt = 'batch warm-up'; imageUrl = $image.imageUrl; imageKey = $image.imageKey } | ConvertTo-Json -Compress
+            $null = Invoke-RestMethod -Method Post -Uri "$api/generate-video" -Headers $headers -ContentType 'application/json' -Body $body
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            # What a user writes: each runspace uploads one image, then asks for its video.
+            $videos = @($files | ForEach-Object -ThrottleLimit 4 -Parallel {
+                $api = $using:api; $headers = $using:headers
+                $image = (Invoke-RestMethod -Method Post -Uri "$api/upload-video-image" -Headers $headers -Form @{ file = $_ }).data
+                $body = @{ generationType = 'image_to_video'; prompt = 'batch'; imageUrl = $image.imageUrl; imageKey = $image.imageKey } | ConvertTo-Json -Compress
+                $video = (Invoke-RestMethod -Method Post -Uri "$api/generate-video" -Headers $headers -ContentType 'application/json' -Body $body).data
+                [pscustomobject]@{ Path = $_.FullName; Uuid = $video.uuid }
+            })
+            $result.Ms = $sw.Elapsed.TotalMilliseconds
+            $result.OrderKept = ($videos.Path -join '|') -ceq ($files.FullName -join '|')
+            $result.Count = @($videos | Where-Object Uuid).Count
+        }
+        $result.Images = $files.Count
     }
 }
 

@@ -13,6 +13,9 @@
                 and 200 jobs of 60 to 180 s with noisy estimatedTime (one run per side: the last takes ~4 min a run)
       Upload    Send-VeoImage vs curl -F vs Invoke-RestMethod -Form, one pwsh per run
       Download  Save-VeoVideo vs curl -o vs Invoke-WebRequest -OutFile, one pwsh per run
+      Batch     50 images through Send-VeoImage | New-VeoVideo with 150 ms latency on every request: the default
+                -ThrottleLimit vs -ThrottleLimit 1 vs ForEach-Object -Parallel -ThrottleLimit 4 with Invoke-RestMethod,
+                one pwsh per run; output order verified
     -Quick runs every benchmark small (a smoke run of the harness); its figures are not written to
     docs/performance.md unless -ReportPath is given.
 .EXAMPLE
@@ -26,7 +29,7 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [switch] $Quick,
-    [ValidateSet('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download')] [string[]] $Only = @('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download'),
+    [ValidateSet('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download', 'Batch')] [string[]] $Only = @('Import', 'Status', 'Wait', 'WaitAdaptive', 'Upload', 'Download', 'Batch'),
     [string] $ReportPath,
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "veo31-bench-$([guid]::NewGuid().ToString('n'))")
 )
@@ -46,14 +49,14 @@ if (-not $ReportPath -and -not $Quick) { $ReportPath = Join-Path $repoRoot 'docs
 # Sizes and repetitions. The full set keeps ./build.ps1 -Task Bench under about 15 minutes on 2 cores.
 $p = if ($Quick) {
     @{ ImportRuns = 3; StatusCalls = 200; StatusRounds = 2; Distinct = 200; WaitJobs = 50; WaitSeconds = 4; WaitInterval = 2; WaitRuns = 1
-       UploadBytes = 10MB; UploadRuns = 1; DownloadBytes = 50MB; DownloadRuns = 1
+       UploadBytes = 10MB; UploadRuns = 1; DownloadBytes = 50MB; DownloadRuns = 1; BatchImages = 12; BatchRuns = 1; BatchLatencyMs = 150
        Adaptive = @(
            @{ Name = 'RateLimited'; Jobs = 20; JobSeconds = 6; MaxJobSeconds = 6; Interval = 2; Emulator = @('--rate-limit-status', '10', '--retry-after', '1'); Slack = 2 }
            @{ Name = 'ExactEstimate'; Jobs = 20; JobSeconds = 6; MaxJobSeconds = 6; Interval = 2; Emulator = @('--estimated-time', 'exact'); Slack = 1 }
            @{ Name = 'NoisySpread'; Jobs = 30; JobSeconds = 6; MaxJobSeconds = 15; Interval = 2; Emulator = @('--estimated-time', 'noisy', '--seed', '1'); Slack = 'Max' }) }
 } else {
     @{ ImportRuns = 9; StatusCalls = 1000; StatusRounds = 5; Distinct = 1000; WaitJobs = 500; WaitSeconds = 10; WaitInterval = 2; WaitRuns = 2
-       UploadBytes = 50MB - 4KB; UploadRuns = 5; DownloadBytes = 500MB; DownloadRuns = 3
+       UploadBytes = 50MB - 4KB; UploadRuns = 5; DownloadBytes = 500MB; DownloadRuns = 3; BatchImages = 50; BatchRuns = 3; BatchLatencyMs = 150
        # WaitAdaptive: one run per side (the third takes about 4 minutes a run). Slack: intervals allowed after the
        # slowest job, or 'Max' for -MaxPollIntervalSec (its default, 60 s).
        Adaptive = @(
@@ -428,6 +431,47 @@ try {
         Stop-VeoEmulator $emulator; $emulator = $null
         $results.Download = Get-TransferSummary $runs 'Download'
     }
+
+    # ---------------------------------------------------------------- 6. Batch
+    if ('Batch' -in $Only) {
+        Write-Host "`n== Batch: $($p.BatchImages) images through upload + generate, $($p.BatchLatencyMs) ms latency on every request, $($p.BatchRuns) runs each, alternating"
+        # Invoke-RestMethod -Form sends filename*, which the emulator's strict (RFC 7578) multipart parser refuses.
+        $emulator = Start-VeoEmulator -ArgumentList '--latency-ms', $p.BatchLatencyMs, '--strict-multipart', 'false', '--credits', '1000000', '--job-seconds', '600'
+        $imageFolder = New-Item -ItemType Directory -Path (Join-Path $WorkPath 'batch') -Force
+        $sample = Join-Path $repoRoot 'tests/Fixtures/sample.png'
+        Copy-Item -LiteralPath $sample -Destination (Join-Path $imageFolder 'warmup.png')
+        foreach ($i in 1..$p.BatchImages) { Copy-Item -LiteralPath $sample -Destination (Join-Path $imageFolder ('img-{0:000}.png' -f $i)) }
+        $sides = 'Default', 'One', 'Parallel'
+        $runs = @{}
+        foreach ($side in $sides) { $runs[$side] = [Collections.Generic.List[object]]::new() }
+        for ($i = 0; $i -lt $p.BatchRuns; $i++) {
+            foreach ($side in $sides) {
+                Reset-VeoEmulatorStats $emulator
+                $b = Invoke-Child @('-Scenario', 'Batch', '-Side', $side, '-ApiUri', $emulator.ApiUri, '-ApiKey', $emulator.ApiKey, '-ImageFolder', $imageFolder.FullName)
+                $stats = Get-VeoEmulatorStats $emulator
+                $b | Add-Member Requests ([int]$stats.requests.'upload-video-image' + [int]$stats.requests.'generate-video')
+                $runs[$side].Add($b)
+                Write-Host ("  {0,-8} {1,7:0} ms, {2}/{3} videos, order kept: {4}, {5} requests" -f $side, $b.Ms, $b.Count, $b.Images, $b.OrderKept, $b.Requests)
+            }
+        }
+        Stop-VeoEmulator $emulator; $emulator = $null
+        $r = [ordered]@{ Images = $p.BatchImages; LatencyMs = $p.BatchLatencyMs; DefaultLimit = 4 }
+        foreach ($side in $sides) {
+            $r[$side] = [ordered]@{
+                Ms = Get-Median @($runs[$side].Ms)
+                AllCreated = -not ($runs[$side] | Where-Object { $_.Count -ne $_.Images })
+                OrderKept = -not ($runs[$side] | Where-Object { -not $_.OrderKept })
+            }
+        }
+        $results.Batch = $r
+        $d = $r.Default
+        $speedup = $r.One.Ms / $d.Ms
+        $vsParallel = $r.Parallel.Ms / $d.Ms
+        Write-Host ("default {0:0.00} s, -ThrottleLimit 1 {1:0.00} s ({2:0.00}x), ForEach-Object -Parallel {3:0.00} s ({4:0.00}x); module order kept: {5}" -f ($d.Ms / 1000), ($r.One.Ms / 1000), $speedup, ($r.Parallel.Ms / 1000), $vsParallel, ($d.OrderKept -and $r.One.OrderKept))
+        Add-Target "Batch, $($r.Images) images, default vs -ThrottleLimit 1" '>= 3.5x faster' ('{0:0.00}x ({1:0.00} vs {2:0.00} s)' -f $speedup, ($d.Ms / 1000), ($r.One.Ms / 1000)) ($speedup -ge 3.5 -and $d.AllCreated)
+        Add-Target "Batch, $($r.Images) images, default vs ForEach-Object -Parallel -ThrottleLimit 4" 'at least as fast' ('{0:0.00}x ({1:0.00} vs {2:0.00} s)' -f $vsParallel, ($d.Ms / 1000), ($r.Parallel.Ms / 1000)) ($vsParallel -ge 1.0 -and $d.AllCreated)
+        Add-Target "Batch, output order" 'equal to input order' ('default {0}, -ThrottleLimit 1 {1} (ForEach-Object -Parallel: {2})' -f $d.OrderKept, $r.One.OrderKept, $r.Parallel.OrderKept) ($d.OrderKept -and $r.One.OrderKept)
+    }
 } finally {
     if ($emulator) { Stop-VeoEmulator $emulator }
     $env:VEO_JOURNAL = $savedJournal
@@ -567,6 +611,17 @@ if ($ReportPath) {
                       elseif ($r[$tool].Contains('MaxRssBytes')) { 'n/a (own process: max RSS {0} MB)' -f (Format-Mb $r[$tool].MaxRssBytes) } else { 'n/a' }
             Add-Line ('| {0} | {1:0} ms | {2:0.0} MB/s | {3} |' -f $label[$tool], $r[$tool].Ms, $r[$tool].MBps, $growth)
         }
+        Add-Line
+    }
+    if ($results.Contains('Batch')) {
+        $r = $results.Batch
+        Add-Line ('**Batch** ({0} images through upload then generate, {1} ms of latency on every request (`--latency-ms`); each side in a fresh pwsh, after a warm-up upload and generation; median of {2} runs each, alternating)' -f $r.Images, $r.LatencyMs, $p.BatchRuns)
+        Add-Line
+        Add-Line '| pipeline | wall time | vs the default | every video created | output in input order |'
+        Add-Line '|---|---:|---:|---|---|'
+        Add-Line ('| `Get-ChildItem \| Send-VeoImage \| New-VeoVideo` (default `-ThrottleLimit {0}`) | {1:0.00} s | 1.00x | {2} | {3} |' -f $r.DefaultLimit, ($r.Default.Ms / 1000), $r.Default.AllCreated, $r.Default.OrderKept)
+        Add-Line ('| the same at `-ThrottleLimit 1` | {0:0.00} s | {1:0.00}x slower | {2} | {3} |' -f ($r.One.Ms / 1000), ($r.One.Ms / $r.Default.Ms), $r.One.AllCreated, $r.One.OrderKept)
+        Add-Line ('| `ForEach-Object -Parallel -ThrottleLimit 4 {{ Invoke-RestMethod -Form ...; Invoke-RestMethod -Method Post ... }}` | {0:0.00} s | {1:0.00}x slower | {2} | {3} |' -f ($r.Parallel.Ms / 1000), ($r.Parallel.Ms / $r.Default.Ms), $r.Parallel.AllCreated, $r.Parallel.OrderKept)
         Add-Line
     }
     $notes = Join-Path $PSScriptRoot 'performance-notes.md'

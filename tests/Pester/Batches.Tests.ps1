@@ -81,7 +81,7 @@ Describe 'New-VeoVideo: a bad prompt fails alone' {
         Set-VeoEmulatorKey $Emulator -Key $poor -Credits 1
         Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $poor -AsPlainText -Force)
         Reset-VeoEmulatorStats $Emulator
-        $record = Get-VeoError { 'one', 'two', 'three' | New-VeoVideo -ErrorAction SilentlyContinue }
+        $record = Get-VeoError { 'one', 'two', 'three' | New-VeoVideo -ThrottleLimit 1 -ErrorAction SilentlyContinue }
         $record.FullyQualifiedErrorId | Should -BeLike 'InsufficientCredits,*'
         (Get-VeoEmulatorStats $Emulator).requests.'generate-video' | Should -Be 1
     }

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
@@ -19,7 +18,7 @@ namespace Veo31.PowerShell.Commands
     {
         internal const int MaxInFlight = 16;
 
-        private readonly Queue<StatusRequest> _inFlight = new Queue<StatusRequest>();
+        private OrderedConcurrentRunner<string, JobResult<VideoJobInfo>>? _runner;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
@@ -27,52 +26,36 @@ namespace Veo31.PowerShell.Commands
         [ArgumentCompleter(typeof(JournalUuidCompleter))]
         public string[] Uuid { get; set; } = null!;
 
+        protected override void Begin()
+        {
+            _runner = new OrderedConcurrentRunner<string, JobResult<VideoJobInfo>>(Dispatcher, MaxInFlight, Emit, StopToken, DoomsLaterItems);
+        }
+
         protected override void Process()
         {
+            JobService jobs = ActiveSession.Jobs;
             foreach (string uuid in Uuid)
-            {
-                while (_inFlight.Count >= MaxInFlight) WriteOldest();
-                JobService jobs = ActiveSession.Jobs;
-                _inFlight.Enqueue(new StatusRequest(uuid, StartAsync(token => jobs.GetStatusAsync(uuid, token), StopToken)));
-                Dispatcher.RunPending();
-                while (_inFlight.Count > 0 && _inFlight.Peek().Task.IsCompleted) WriteOldest();
-            }
+                _runner!.Add(uuid, () => StartAsync(token => jobs.GetStatusAsync(uuid, token), StopToken));
         }
 
-        protected override void End()
-        {
-            while (_inFlight.Count > 0) WriteOldest();
-        }
+        protected override void End() => _runner!.Complete();
 
-        private void WriteOldest()
+        private void Emit(string uuid, Task<JobResult<VideoJobInfo>> request)
         {
-            StatusRequest request = _inFlight.Dequeue();
             JobResult<VideoJobInfo> status;
             try
             {
-                status = Dispatcher.PumpUntilComplete(request.Task, StopToken);
+                status = request.GetAwaiter().GetResult();
             }
             catch (VeoException ex)
             {
-                WriteItemError(ex, request.Uuid, request.Uuid);
+                WriteItemError(ex, uuid, uuid);
                 return;
             }
-            WarnJournalProblem(status.JournalError, request.Uuid);
+            WarnJournalProblem(status.JournalError, uuid);
             VeoVideo video = VeoVideo.FromJob(status.Value);
             video.ImageSource = JournaledImageSource(video.Uuid);
             WriteObject(video);
-        }
-
-        private readonly struct StatusRequest
-        {
-            public StatusRequest(string uuid, Task<JobResult<VideoJobInfo>> task)
-            {
-                Uuid = uuid;
-                Task = task;
-            }
-
-            public string Uuid { get; }
-            public Task<JobResult<VideoJobInfo>> Task { get; }
         }
     }
 }

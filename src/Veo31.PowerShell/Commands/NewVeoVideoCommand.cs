@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using Veo31.Core.Errors;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
@@ -11,7 +14,9 @@ namespace Veo31.PowerShell.Commands
     /// <summary>
     /// Starts a video generation (spends credits). Text-to-video from -Prompt, or image-to-video when an image is
     /// given (pipe Send-VeoImage output: ImageUrl and ImageKey bind by property name). The accepted uuid is written
-    /// to the job journal before the video is emitted, so paid work is never lost.
+    /// to the job journal before the video is emitted, so paid work is never lost. Up to -ThrottleLimit piped items are
+    /// submitted at once and the videos come out in input order; Ctrl+C starts nothing new and waits for every request
+    /// already sent, so each accepted uuid is journaled and named to the user.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "VeoVideo", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VeoVideo))]
@@ -38,13 +43,27 @@ namespace Veo31.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public VeoImageSource? ImageSource { get; set; }
 
+        /// <summary>How many generation requests are on the wire at once (1 to 64).</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = SendVeoImageCommand.DefaultThrottleLimit;
+
+        private OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>? _runner;
+
         // A prompt given as an argument is the same for every item, so a bad one ends the command at once, as parameter
         // validation does; a piped prompt is one item among others and fails alone.
         protected override void Begin()
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
                 ValidateLocally(() => RequestValidation.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
+            _runner = new OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>(Dispatcher, ThrottleLimit, Emit, StopToken,
+                t => DoomsLaterItems(t) || (t.Status == TaskStatus.RanToCompletion && DoomsLaterItems(t.Result.Failure)), ReportUnemitted);
         }
+
+        protected override void End() => _runner!.Complete();
+
+        // Ctrl+C while the pipeline thread was upstream (e.g. in Send-VeoImage): requests already sent are still awaited.
+        protected override void OnDisposing() => _runner?.FinishStarted();
 
         protected override void Process()
         {
@@ -70,9 +89,13 @@ namespace Veo31.PowerShell.Commands
             if (!ShouldProcess(DescribeTarget(request), "Generate video (spends credits)")) return;
 
             JobService jobs = ActiveSession.Jobs;
-            SubmitResult submitted = RunPaid(token => jobs.SubmitAsync(request, token), out bool stopRequested);
+            _runner!.Add(request, () => StartAsync(token => jobs.SubmitAsync(request, token), StopToken));
+        }
+
+        private void Emit(GenerateVideoRequest request, Task<SubmitResult> task)
+        {
+            SubmitResult submitted = task.GetAwaiter().GetResult();
             VideoJobInfo? job = submitted.Job;
-            if (stopRequested) StopAfterTellingHost(StoppedMessage(submitted));
             if (job == null)
             {
                 if (submitted.JournalError != null)
@@ -87,7 +110,7 @@ namespace Veo31.PowerShell.Commands
             video.AspectRatio ??= request.AspectRatio;
             video.ImageUrl = request.ImageUrl;
             video.ImageKey = request.ImageKey;
-            video.ImageSource = request.SourceImage == null ? null : ImageSource;
+            video.ImageSource = VeoImageSource.FromCore(request.SourceImage); // the item's own: the parameter holds a later item by now
             video.Submitted = DateTimeOffset.UtcNow;
             if (submitted.JournalError != null)
             {
@@ -98,17 +121,56 @@ namespace Veo31.PowerShell.Commands
             WriteObject(video);
         }
 
-        /// <summary>What the user must know when they stopped while a paid request was on the wire.</summary>
-        private string StoppedMessage(SubmitResult submitted)
+        /// <summary>
+        /// The batch ended (Ctrl+C, a terminating error, a downstream stop) after every request on the wire finished:
+        /// name what was paid for but not written, so the user can pick it up from the journal.
+        /// </summary>
+        private void ReportUnemitted(IReadOnlyList<KeyValuePair<GenerateVideoRequest, Task<SubmitResult>>> unemitted, bool stopped)
         {
+            string? message = UnemittedMessage(unemitted.Select(u => u.Value).ToList(), stopped);
+            if (message == null) return;
+            if (stopped)
+            {
+                TellHost(message);
+                return;
+            }
+            try
+            {
+                WriteWarning(message);
+            }
+            catch (Exception ex) when (ex is PipelineStoppedException || ex is InvalidOperationException)
+            {
+                // A downstream stop, or disposal (where the pipeline takes no more writes).
+                TellHost(message);
+            }
+        }
+
+        /// <summary>What the user must know about requests sent but not written: accepted uuids and lost answers.</summary>
+        private string? UnemittedMessage(IReadOnlyList<Task<SubmitResult>> tasks, bool stopped)
+        {
+            var done = tasks.Where(t => t.Status == TaskStatus.RanToCompletion).Select(t => t.Result).ToList();
+            var accepted = done.Where(r => r.Job != null).Select(r => r.Job!.Uuid).ToList();
+            var lost = done.Where(r => r.Job == null && r.Failure?.Kind == VeoErrorKind.GenerationOutcomeUnknown).ToList();
+            if (accepted.Count == 0 && lost.Count == 0) return null;
+
             string journal = ActiveSession.JournalPath;
-            if (submitted.Job != null)
-                return "Stopped after the API accepted video " + submitted.Job.Uuid + " (credits spent); it is in the job journal " + journal +
-                       ": Get-VeoVideo -Pending | Wait-VeoVideo picks it up.";
-            if (submitted.Failure?.Kind == VeoErrorKind.GenerationOutcomeUnknown)
-                return "Stopped while a paid request was on the wire and its answer was lost: " + submitted.Failure.Message +
-                       (submitted.JournalError == null ? " It is recorded in the job journal " + journal + " (Get-VeoVideo)." : "");
-            return "Stopped; the generation request was not accepted.";
+            var text = new System.Text.StringBuilder(stopped ? "Stopped" : "The command ended");
+            if (accepted.Count > 0)
+            {
+                text.Append(accepted.Count == 1 ? " after the API accepted video " : " after the API accepted videos ")
+                    .Append(string.Join(", ", accepted))
+                    .Append(" (credits spent); ").Append(accepted.Count == 1 ? "it is" : "they are")
+                    .Append(" in the job journal ").Append(journal).Append(": Get-VeoVideo -Pending | Wait-VeoVideo picks ")
+                    .Append(accepted.Count == 1 ? "it" : "them").Append(" up.");
+            }
+            if (lost.Count > 0)
+            {
+                text.Append(accepted.Count > 0 ? " " : " while paid requests were on the wire. ")
+                    .Append(lost.Count == 1 ? "The answer to one paid request was lost: " : lost.Count + " paid requests lost their answers: ")
+                    .Append(string.Join(" ", lost.Select(r => r.Failure!.Message)));
+                if (lost.All(r => r.JournalError == null)) text.Append(" Recorded in the job journal ").Append(journal).Append(" (Get-VeoVideo).");
+            }
+            return text.ToString();
         }
 
         private static string DescribeTarget(GenerateVideoRequest request)

@@ -39,6 +39,37 @@ namespace Veo31.PowerShell.Infrastructure
             return task.GetAwaiter().GetResult();
         }
 
+        /// <summary>Runs queued work until <paramref name="done"/> holds. Whoever changes what it reads must <see cref="Wake"/> this.</summary>
+        public void PumpUntil(Func<bool> done, CancellationToken cancellationToken)
+        {
+            while (!done())
+            {
+                if (_queue.TryTake(out Action? action, Timeout.Infinite, cancellationToken)) action();
+            }
+        }
+
+        /// <summary>
+        /// Runs queued work until <paramref name="done"/> holds, whatever the stop token says: for work that must be awaited
+        /// after Ctrl+C. The stopped pipeline refuses writes, so log lines and progress posted meanwhile are dropped.
+        /// </summary>
+        public void PumpUntilFinished(Func<bool> done)
+        {
+            while (!done())
+            {
+                if (!_queue.TryTake(out Action? action, Timeout.Infinite)) continue;
+                try
+                {
+                    action();
+                }
+                catch (System.Management.Automation.PipelineStoppedException)
+                {
+                }
+            }
+        }
+
+        /// <summary>Makes a pump that is waiting look at its condition again.</summary>
+        public void Wake() => Post(WakeUp);
+
         /// <summary>Runs at most one queued item, waiting up to <paramref name="wait"/> for it. Throws when cancelled.</summary>
         public bool RunOne(TimeSpan wait, CancellationToken cancellationToken)
         {
