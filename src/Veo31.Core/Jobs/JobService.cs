@@ -53,7 +53,7 @@ namespace Veo31.Core.Jobs
             {
                 return Task.FromResult(new SubmitResult(null, ex, null));
             }
-            return SubmitReservedAsync(request, cancellationToken);
+            return SendReservedAsync(request, cancellationToken);
         }
 
         /// <summary>
@@ -80,6 +80,52 @@ namespace Veo31.Core.Jobs
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return submitted;
             }
+        }
+
+        /// <summary>
+        /// Uploads a local image, then submits the generation (the manifest case: New-VeoVideo -ImagePath). The spending caps
+        /// are taken before the upload, so a refused generation sends nothing at all. With <paramref name="reuse"/>, an
+        /// identical earlier job is returned instead, matched on <see cref="GenerateVideoRequest.SourceImage"/>'s SHA-256,
+        /// which the caller sets from the file beforehand; the journal then records the hash of the bytes actually uploaded.
+        /// </summary>
+        public Task<SubmitResult> SubmitImageFileAsync(GenerateVideoRequest request, string imageFile, bool reuse,
+            IProgress<TransferProgress>? uploadProgress, CancellationToken cancellationToken)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            if (reuse)
+            {
+                JournalEntry? known = TryRead(() => ReuseRules.FindIn(Journal.ReadAll(), request));
+                if (known != null) return Task.FromResult(new SubmitResult(null, null, null, known));
+            }
+            try
+            {
+                Spending.Reserve();
+            }
+            catch (VeoException ex)
+            {
+                return Task.FromResult(new SubmitResult(null, ex, null));
+            }
+            return UploadThenSendAsync(request, imageFile, uploadProgress, cancellationToken);
+        }
+
+        private async Task<SubmitResult> UploadThenSendAsync(GenerateVideoRequest request, string imageFile,
+            IProgress<TransferProgress>? uploadProgress, CancellationToken cancellationToken)
+        {
+            UploadedImageInfo image;
+            try
+            {
+                image = await Client.UploadImageAsync(imageFile, uploadProgress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Spending.Settle(charged: false);
+                if (ex is VeoException failure) return new SubmitResult(null, failure, null);
+                throw;
+            }
+            request.ImageUrl = image.ImageUrl;
+            request.ImageKey = image.ImageKey;
+            request.SourceImage = image.Source ?? request.SourceImage;
+            return await SendReservedAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         private async Task<SubmitResult> FollowAsync(Task<SubmitResult> running, GenerateVideoRequest request, CancellationToken cancellationToken)
@@ -121,7 +167,7 @@ namespace Veo31.Core.Jobs
             Submitted = DateTimeOffset.UtcNow,
         };
 
-        private async Task<SubmitResult> SubmitReservedAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
+        private async Task<SubmitResult> SendReservedAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
             bool charged = false;
             try

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
+using Veo31.Core.Files;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
 using Veo31.Core.Models;
@@ -43,6 +44,17 @@ namespace Veo31.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public VeoImageSource? ImageSource { get; set; }
 
+        /// <summary>A local image file to upload first (Send-VeoImage's checks apply), so a CSV manifest with an ImagePath (or
+        /// Image) column pipes straight in: Import-Csv jobs.csv | New-VeoVideo. Relative paths follow the PowerShell location.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Image", "FullName")]
+        public string? ImagePath { get; set; }
+
+        /// <summary>Returns the journaled video of an identical earlier request (same generation type, prompt, aspect ratio
+        /// and image content) that completed or is still running, instead of paying again; a failed one is submitted again.</summary>
+        [Parameter]
+        public SwitchParameter Reuse { get; set; }
+
         /// <summary>How many generation requests are on the wire at once (1 to 64).</summary>
         [Parameter]
         [ValidateRange(1, 64)]
@@ -67,6 +79,13 @@ namespace Veo31.PowerShell.Commands
 
         protected override void Process()
         {
+            VeoClient client = ActiveSession.Client;
+            string? imageFile = null;
+            if (!string.IsNullOrEmpty(ImagePath))
+            {
+                imageFile = ResolveImageFile();
+                if (imageFile == null) return;
+            }
             var request = new GenerateVideoRequest
             {
                 Prompt = Prompt,
@@ -75,10 +94,10 @@ namespace Veo31.PowerShell.Commands
                 ImageKey = ImageKey,
                 SourceImage = ImageUrl == null && ImageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
             };
-            VeoClient client = ActiveSession.Client;
             try
             {
-                RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
+                if (imageFile == null) RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
+                else RequestValidation.ValidatePrompt(request.Prompt, client.Options.MaxPromptLength);
             }
             catch (VeoException ex)
             {
@@ -86,15 +105,73 @@ namespace Veo31.PowerShell.Commands
                 return;
             }
 
-            if (!ShouldProcess(DescribeTarget(request), "Generate video (spends credits)")) return;
+            if (!ShouldProcess(DescribeTarget(request, imageFile), Reuse ? "Generate video, unless an identical one can be reused (spends credits)" : "Generate video (spends credits)")) return;
 
             JobService jobs = ActiveSession.Jobs;
-            _runner!.Add(request, () => StartAsync(token => jobs.SubmitAsync(request, token), StopToken));
+            Func<System.Threading.CancellationToken, Task<SubmitResult>> submit;
+            if (imageFile != null)
+            {
+                if (Reuse && !TryDescribe(imageFile, request)) return;
+                submit = token => jobs.SubmitImageFileAsync(request, imageFile, Reuse, null, token);
+            }
+            else if (Reuse) submit = token => jobs.SubmitOrReuseAsync(request, token);
+            else submit = token => jobs.SubmitAsync(request, token);
+            _runner!.Add(request, () => StartAsync(submit, StopToken));
+        }
+
+        /// <summary>The item's -ImagePath as a checked image file (format, size), or null after writing why not.</summary>
+        private string? ResolveImageFile()
+        {
+            if (ImageUrl != null || ImageKey != null)
+            {
+                WriteItemError(new VeoException(VeoErrorKind.InvalidParameters,
+                    "Give the image either as a file to upload (-ImagePath) or as an uploaded image (-ImageUrl, -ImageKey), not both."), ImagePath);
+                return null;
+            }
+            string? file = LocalImageFiles.ResolveLiteral(SessionState, ImagePath!, out ErrorRecord? error);
+            if (file == null)
+            {
+                WriteError(error!);
+                return null;
+            }
+            try
+            {
+                RequestValidation.ValidateImageFile(file, ActiveSession.Client.Options.MaxImageBytes);
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, file);
+                return null;
+            }
+            return file;
+        }
+
+        // -Reuse matches an image by its content, so the file is hashed before anything is sent.
+        private bool TryDescribe(string imageFile, GenerateVideoRequest request)
+        {
+            try
+            {
+                request.SourceImage = SourceImageFiles.Describe(imageFile);
+                return true;
+            }
+            catch (VeoException ex)
+            {
+                WriteItemError(ex, imageFile);
+                return false;
+            }
         }
 
         private void Emit(GenerateVideoRequest request, Task<SubmitResult> task)
         {
             SubmitResult submitted = task.GetAwaiter().GetResult();
+            if (submitted.Reused != null)
+            {
+                VeoVideo reused = VeoVideo.FromJournal(submitted.Reused);
+                reused.Reused = true;
+                WriteVerbose("Reused video " + reused.Uuid + " (" + reused.Status + ") of an identical earlier request; nothing was spent.");
+                WriteObject(reused);
+                return;
+            }
             VideoJobInfo? job = submitted.Job;
             if (job == null)
             {
@@ -173,10 +250,11 @@ namespace Veo31.PowerShell.Commands
             return text.ToString();
         }
 
-        private static string DescribeTarget(GenerateVideoRequest request)
+        private static string DescribeTarget(GenerateVideoRequest request, string? imageFile)
         {
             string prompt = request.Prompt.Length > 60 ? request.Prompt.Substring(0, 57) + "..." : request.Prompt;
-            return request.GenerationType + " '" + prompt + "' (" + request.AspectRatio + ")";
+            string type = imageFile == null ? request.GenerationType : "image_to_video from " + imageFile;
+            return type + " '" + prompt + "' (" + request.AspectRatio + ")";
         }
     }
 }

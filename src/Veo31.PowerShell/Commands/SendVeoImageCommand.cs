@@ -70,9 +70,8 @@ namespace Veo31.PowerShell.Commands
                     if (literal) AddLiteral(path, files);
                     else AddMatches(path, files);
                 }
-                catch (Exception ex) when (ex is SessionStateException || ex is ArgumentException || ex is NotSupportedException || ex is System.IO.IOException)
+                catch (Exception ex) when (LocalImageFiles.IsBadPath(ex))
                 {
-                    // SessionStateException covers an item, drive or provider that does not exist ('Q:\x.png', 'nosuchdrive:\x.png').
                     WriteError(VeoErrorRecords.PathNotFoundRecord(path, ex));
                 }
             }
@@ -81,16 +80,15 @@ namespace Veo31.PowerShell.Commands
 
         private void AddLiteral(string path, List<string> files)
         {
-            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
-            if (!IsFileSystem(provider)) WriteError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The path"));
-            else if (System.IO.File.Exists(resolved)) files.Add(resolved);
-            else WriteError(VeoErrorRecords.PathNotFoundRecord(path));
+            string? file = LocalImageFiles.ResolveLiteral(SessionState, path, out ErrorRecord? error);
+            if (file != null) files.Add(file);
+            else WriteError(error!);
         }
 
         private void AddMatches(string path, List<string> files)
         {
             var resolved = GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
-            if (!IsFileSystem(provider))
+            if (!LocalImageFiles.IsFileSystem(provider))
             {
                 WriteError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The path"));
                 return;
@@ -102,8 +100,6 @@ namespace Veo31.PowerShell.Commands
                 else if (!WildcardPattern.ContainsWildcardCharacters(path)) WriteError(VeoErrorRecords.PathNotFoundRecord(path));
             }
         }
-
-        private static bool IsFileSystem(ProviderInfo provider) => provider.Name == "FileSystem";
 
         /// <summary>Checks and asks about one file here, on the pipeline thread, then starts its upload.</summary>
         private void Start(string file)

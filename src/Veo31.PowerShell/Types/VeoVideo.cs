@@ -39,6 +39,8 @@ namespace Veo31.PowerShell
         public DateTimeOffset? LastChecked { get; internal set; }
         /// <summary>Where Save-VeoVideo wrote the file, from the job journal.</summary>
         public string? SavedPath { get; internal set; }
+        /// <summary>True when New-VeoVideo -Reuse returned this earlier job instead of paying for a new one.</summary>
+        public bool Reused { get; internal set; }
         /// <summary>Fields the API sent that this release does not know, as raw JSON text.</summary>
         public IDictionary<string, string> AdditionalFields { get; internal set; } = new Dictionary<string, string>();
 
