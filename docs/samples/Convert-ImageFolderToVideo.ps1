@@ -6,10 +6,11 @@
     generation, waits for all of them at once and saves each video to -OutputPath as <image name>.mp4
     (<image name>-<extension>.mp4 when two images share a name, e.g. photo.png and photo.jpg).
 
-    Run it every night (cron, a systemd timer, Task Scheduler): it skips what is already done. Which job
-    belongs to which image is kept in an index file in -OutputPath (veo31-images.json: the image's
-    name and SHA-256, and the job's uuid); the state of each job comes from the module's job journal
-    (Get-VeoVideo). So an image is:
+    Run it every night (cron, a systemd timer, Task Scheduler): it skips what is already done, and keeps no
+    index of its own. New-VeoVideo -Reuse finds the job an earlier night made for the same image content and
+    prompt in the module's job journal (which records each video's source image and its SHA-256), and
+    Save-VeoVideo names each file after its image and writes a provenance file beside it
+    (<video>.mp4.json: prompt, source image and its SHA-256, uuid, the video's SHA-256). So an image is:
 
       - skipped   when the journal says its video was saved and the file is still there;
       - resumed   when the journal knows its job but the video was not saved yet (the last run was stopped
@@ -23,7 +24,7 @@
 .PARAMETER ImagePath
     The folder holding the images (not recursive).
 .PARAMETER OutputPath
-    The folder the videos and the index are written to (created when missing).
+    The folder the videos and their provenance files are written to (created when missing).
 .PARAMETER Prompt
     The prompt given with every image.
 .PARAMETER AspectRatio
@@ -68,83 +69,62 @@ Connect-Veo @connect
 
 $null = New-Item -ItemType Directory -Path $OutputPath -Force
 $OutputPath = (Resolve-Path -LiteralPath $OutputPath).Path
-$indexPath = Join-Path $OutputPath 'veo31-images.json'
-
-# The index: image name and SHA-256 -> { Uuid, Image, FileName }. Written after every submission, so a job is
-# never lost even if the script is stopped while it waits.
-$index = @{}
-if (Test-Path -LiteralPath $indexPath) {
-    foreach ($item in @(Get-Content -Raw -LiteralPath $indexPath | ConvertFrom-Json)) { $index["$($item.Image)|$($item.Sha256)"] = $item }
-}
-function Save-Index {
-    $temp = "$indexPath.tmp"
-    ConvertTo-Json -InputObject @($index.Values | Sort-Object Image) -Depth 3 | Set-Content -LiteralPath $temp -Encoding UTF8
-    Move-Item -LiteralPath $temp -Destination $indexPath -Force
-}
-
-$journal = @{}
-foreach ($entry in @(Get-VeoVideo)) { $journal[$entry.Uuid] = $entry }
 
 $extensions = '.jpg', '.jpeg', '.png', '.webp'
 $images = @(Get-ChildItem -LiteralPath $ImagePath -File | Where-Object { $extensions -contains $_.Extension.ToLowerInvariant() } | Sort-Object Name)
 $sharedNames = @($images | Group-Object { $_.BaseName.ToLowerInvariant() } | Where-Object Count -gt 1 | ForEach-Object Name)
-
-$waiting = [System.Collections.Generic.List[object]]::new()   # VeoVideo objects to wait for
-$byUuid = @{}                                                  # uuid -> { Image, FileName, Action }
-
-foreach ($image in $images) {
-    $fileName = if ($sharedNames -contains $image.BaseName.ToLowerInvariant()) {
-        '{0}-{1}.mp4' -f $image.BaseName, $image.Extension.TrimStart('.').ToLowerInvariant()
-    } else { "$($image.BaseName).mp4" }
-    $sha256 = (Get-FileHash -LiteralPath $image.FullName -Algorithm SHA256).Hash
-    $key = "$($image.Name)|$sha256"
-    $known = $index[$key]
-    $entry = if ($known) { $journal[$known.Uuid] }
-
-    if ($entry -and $entry.SavedPath -and (Test-Path -LiteralPath $entry.SavedPath)) {
-        [pscustomobject]@{ Image = $image.Name; Action = 'Skipped'; Uuid = $entry.Uuid; Video = $entry.SavedPath; Error = $null }
-        continue
-    }
-    if ($entry -and "$($entry.Status)" -ne 'Failed') {
-        $waiting.Add($entry)
-        $byUuid[$entry.Uuid] = @{ Image = $image.Name; FileName = $known.FileName; Action = 'Resumed' }
-        continue
-    }
-    try {
-        $video = $image | Send-VeoImage -ErrorAction Stop | New-VeoVideo -Prompt $Prompt -AspectRatio $AspectRatio -ErrorAction Stop
-        $index[$key] = [pscustomobject]@{ Sha256 = $sha256; Uuid = $video.Uuid; Image = $image.Name; FileName = $fileName }
-        Save-Index
-        $waiting.Add($video)
-        $byUuid[$video.Uuid] = @{ Image = $image.Name; FileName = $fileName; Action = 'Created' }
-    } catch {
-        Write-Warning "$($image.Name): $($_.Exception.Message)"
-        [pscustomobject]@{ Image = $image.Name; Action = 'Failed'; Uuid = $null; Video = $null; Error = "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
-    }
+function Get-FileNameTemplate([string] $ImageName) {
+    $extension = [IO.Path]::GetExtension($ImageName).TrimStart('.').ToLowerInvariant()
+    $baseName = [IO.Path]::GetFileNameWithoutExtension($ImageName).ToLowerInvariant()
+    if ($sharedNames -contains $baseName) { "{ImageName}-$extension.mp4" } else { '{ImageName}.mp4' }
+}
+function New-Result($Image, $Action, $Uuid, $Video, $Problem) {
+    [pscustomobject]@{ Image = $Image; Action = $Action; Uuid = $Uuid; Video = $Video; Error = $Problem }
 }
 
+# One call for the whole folder (four requests at a time). -Reuse returns the job an earlier night made for the
+# same image content and prompt, with nothing uploaded or paid; new and changed images, and those whose last
+# generation failed, are uploaded and submitted. A bad image is an error for that image alone.
+$videos = @($images | New-VeoVideo -Prompt $Prompt -AspectRatio $AspectRatio -Reuse -ErrorAction SilentlyContinue -ErrorVariable submitErrors)
+foreach ($record in @($submitErrors)) {
+    $image = Split-Path -Leaf "$($record.TargetObject)"
+    Write-Warning "$($image): $($record.Exception.Message)"
+    New-Result $image 'Failed' $null $null "$($record.FullyQualifiedErrorId): $($record.Exception.Message)"
+}
+
+$waiting = [System.Collections.Generic.List[object]]::new()
+$actions = @{}
+foreach ($video in $videos) {
+    $image = $video.ImageSource.Name
+    if ($video.Reused -and $video.SavedPath -and (Test-Path -LiteralPath $video.SavedPath)) {
+        New-Result $image 'Skipped' $video.Uuid $video.SavedPath $null
+        continue
+    }
+    $waiting.Add($video)
+    $actions[$video.Uuid] = if ($video.Reused) { 'Resumed' } else { 'Created' }
+}
 if ($waiting.Count -eq 0) { return }
 
-# Wait for every job at once; each is saved as soon as it is done. A job that failed or did not finish in
-# time is reported; the next run resubmits the failed ones and resumes the unfinished ones.
+# Wait for every job at once; each is saved as soon as it is done, named after its image. A job that failed or
+# did not finish in time is reported; the next run resubmits the failed ones and resumes the unfinished ones.
 $finished = @{}
 $waiting | Wait-VeoVideo -PollIntervalSec $PollIntervalSec -TimeoutSec $TimeoutSec -ErrorAction SilentlyContinue -ErrorVariable waitErrors |
     ForEach-Object {
         $done = $_
-        $job = $byUuid[$done.Uuid]
+        $image = $done.ImageSource.Name
         $finished[$done.Uuid] = $true
         try {
-            # -Force: the index ties the file name to this job, so a file left by a stopped run is replaced.
-            $file = $done | Save-VeoVideo -Destination $OutputPath -FileNameTemplate $job.FileName -Force -ErrorAction Stop
-            [pscustomobject]@{ Image = $job.Image; Action = $job.Action; Uuid = $done.Uuid; Video = $file.FullName; Error = $null }
+            # -Force: an image changed since an earlier night replaces that night's video of it.
+            $file = $done | Save-VeoVideo -Destination $OutputPath -FileNameTemplate (Get-FileNameTemplate $image) -Provenance -Force -ErrorAction Stop
+            New-Result $image $actions[$done.Uuid] $done.Uuid $file.FullName $null
         } catch {
-            Write-Warning "$($job.Image): $($_.Exception.Message)"
-            [pscustomobject]@{ Image = $job.Image; Action = 'Failed'; Uuid = $done.Uuid; Video = $null; Error = "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+            Write-Warning "$($image): $($_.Exception.Message)"
+            New-Result $image 'Failed' $done.Uuid $null "$($_.FullyQualifiedErrorId): $($_.Exception.Message)"
         }
     }
 foreach ($record in @($waitErrors)) {
-    $uuid = if ($record.TargetObject -and $record.TargetObject.PSObject.Properties['Uuid']) { $record.TargetObject.Uuid } else { "$($record.TargetObject)" }
-    $job = $byUuid[$uuid]
-    if (-not $job -or $finished[$uuid]) { continue }
-    Write-Warning "$($job.Image): $($record.Exception.Message)"
-    [pscustomobject]@{ Image = $job.Image; Action = 'Failed'; Uuid = $uuid; Video = $null; Error = "$($record.FullyQualifiedErrorId): $($record.Exception.Message)" }
+    $video = $record.TargetObject
+    if (-not $video -or -not $video.PSObject.Properties['Uuid'] -or $finished[$video.Uuid]) { continue }
+    Write-Warning "$($video.ImageSource.Name): $($record.Exception.Message)"
+    New-Result $video.ImageSource.Name 'Failed' $video.Uuid $null "$($record.FullyQualifiedErrorId): $($record.Exception.Message)"
 }

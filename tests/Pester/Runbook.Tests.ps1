@@ -126,6 +126,11 @@ Describe 'docs/samples/Convert-ImageFolderToVideo.ps1 (nightly)' {
         $names = @(Get-ChildItem -LiteralPath $Videos -Filter '*.mp4' | Sort-Object Name).Name
         $names | Should -Be @('harbour.mp4', 'sample-jpg.mp4', 'sample-png.mp4', 'sample-webp.mp4')
         foreach ($result in $results) { Test-Mp4 $result.Video | Should -BeTrue }
+        # No index of its own: the provenance file beside each video says where it came from.
+        $provenance = Get-Content -Raw -LiteralPath (Join-Path $Videos 'harbour.mp4.json') | ConvertFrom-Json
+        $provenance.sourceImage.name | Should -Be 'harbour.png'
+        $provenance.sourceImage.sha256 | Should -Be (Get-FileHash -LiteralPath (Join-Path $Images 'harbour.png')).Hash.ToLowerInvariant()
+        Test-Path -LiteralPath (Join-Path $Videos 'veo31-images.json') | Should -BeFalse
         $stats = Get-VeoEmulatorStats $Emulator
         $stats.requests.'upload-video-image' | Should -Be 4
         $stats.generations | Should -Be 4
@@ -165,11 +170,17 @@ Describe 'docs/samples/Convert-ImageFolderToVideo.ps1 (nightly)' {
     }
 
     It 'resumes a job a stopped run left unsaved instead of paying for it again' {
-        # The run was stopped after submitting: the index and the journal know the job, the video is missing.
+        # The run was stopped after submitting: the journal knows the job, the video is missing.
         $null = New-VeoSamplePng -Path (Join-Path $Images 'lake.png') -Hue 90
         Remove-Item -LiteralPath (Join-Path $Images 'not-an-image.png')
-        $firstTry = @(& (Join-Path $Samples 'Convert-ImageFolderToVideo.ps1') -ImagePath $Images -OutputPath $Videos -JournalPath $NightlyJournal `
-                -BaseUri "$($Emulator.ApiUri)" -PollIntervalSec 0.2 -TimeoutSec 1 -ModuleName $ModulePath -Prompt 'slow pan across the scene [seconds=3]' 3>$null)
+        $jobSeconds = (Invoke-RestMethod -Uri "$($Emulator.ControlUri)/config").jobSeconds
+        Set-VeoEmulatorConfig $Emulator @{ jobSeconds = 3 }
+        try {
+            $firstTry = @(& (Join-Path $Samples 'Convert-ImageFolderToVideo.ps1') -ImagePath $Images -OutputPath $Videos -JournalPath $NightlyJournal `
+                    -BaseUri "$($Emulator.ApiUri)" -PollIntervalSec 0.2 -TimeoutSec 1 -ModuleName $ModulePath -Prompt 'slow pan across the scene' 3>$null)
+        } finally {
+            Set-VeoEmulatorConfig $Emulator @{ jobSeconds = $jobSeconds }
+        }
         ($firstTry | Where-Object Image -eq 'lake.png').Action | Should -Be 'Failed' -Because 'it did not finish within -TimeoutSec'
         Test-Path -LiteralPath (Join-Path $Videos 'lake.mp4') | Should -BeFalse
 
