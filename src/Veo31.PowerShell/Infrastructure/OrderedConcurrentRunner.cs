@@ -129,7 +129,17 @@ namespace Veo31.PowerShell.Infrastructure
                     _running++;
                     next.Task = StartedPlaceholder;
                 }
-                Task<TResult> task = next.Start();
+                Task<TResult> task;
+                try
+                {
+                    task = next.Start();
+                }
+                catch (Exception ex)
+                {
+                    // A start that throws instead of returning a faulted task must still free its slot and reach its emit,
+                    // or Complete would wait forever for it.
+                    task = Task.FromException<TResult>(ex);
+                }
                 lock (_gate) next.Task = task;
                 task.ContinueWith(static (t, state) => ((OrderedConcurrentRunner<TItem, TResult>)state!).OnFinished(t),
                     this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
