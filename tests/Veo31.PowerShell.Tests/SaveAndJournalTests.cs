@@ -136,7 +136,8 @@ public sealed class SaveAndJournalTests : IDisposable
     [Fact]
     public void Uuid_completion_offers_recent_journal_uuids_matching_the_prefix()
     {
-        var created = _shell.Run("'complete me', 'and me' | New-VeoVideo");
+        // One at a time, so the journal's order (most recent last) is the order they were piped in.
+        var created = _shell.Run("'complete me', 'and me' | New-VeoVideo -ThrottleLimit 1");
         created.ThrowIfFailed();
         var uuids = created.Objects<VeoVideo>().Select(v => v.Uuid).ToList();
 

@@ -83,8 +83,9 @@ namespace Veo31.Core.Http
             Budget.RecordCall();
             var state = new CallState<T>(this, call, parse, cancellationToken);
             using var total = new CancellationTokenSource();
-            if (!call.IsTransfer && Options.TotalTimeout > TimeSpan.Zero && Options.TotalTimeout != System.Threading.Timeout.InfiniteTimeSpan)
-                total.CancelAfter(Options.TotalTimeout);
+            TimeSpan totalLimit = Options.EffectiveTotalTimeout;
+            if (!call.IsTransfer && totalLimit > TimeSpan.Zero && totalLimit != System.Threading.Timeout.InfiniteTimeSpan)
+                total.CancelAfter(totalLimit);
             using var waits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, total.Token);
             // A paid request already on the wire is not abandoned when the user stops: only the total timeout ends it,
             // so its answer (the uuid) can still be recorded. Waiting for a send slot or a retry ends at once.
@@ -111,7 +112,7 @@ namespace Veo31.Core.Http
                     limited.Attempts = state.Attempts;
                     throw limited;
                 }
-                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).")
+                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.EffectiveTotalTimeout) + " s).")
                 { Attempts = state.Attempts };
             }
             finally
@@ -239,7 +240,7 @@ namespace Veo31.Core.Http
             catch (OperationCanceledException ex) when (callToken.IsCancellationRequested)
             {
                 outcome = "total timeout";
-                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.TotalTimeout) + " s).", ex);
+                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.EffectiveTotalTimeout) + " s).", ex);
             }
             catch (OperationCanceledException ex)
             {

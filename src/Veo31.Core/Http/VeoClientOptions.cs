@@ -19,8 +19,26 @@ namespace Veo31.Core.Http
         public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
         /// <summary>Limit on one HTTP attempt (JSON calls; uploads and downloads time out on stalls, not on total length).</summary>
         public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
-        /// <summary>Limit on one call including every retry.</summary>
-        public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(120);
+        /// <summary>Limit on one call including every retry; null (the default) derives it, see <see cref="EffectiveTotalTimeout"/>.</summary>
+        public TimeSpan? TotalTimeout { get; set; }
+
+        /// <summary>
+        /// <see cref="TotalTimeout"/> when set; otherwise long enough for every attempt the retry count allows plus the longest
+        /// backoff between them (and never under two minutes), so raising -MaxRetryCount or -TimeoutSec never has its
+        /// retries silently cut short by a total limit chosen for other values.
+        /// </summary>
+        public TimeSpan EffectiveTotalTimeout
+        {
+            get
+            {
+                if (TotalTimeout.HasValue) return TotalTimeout.Value;
+                int retries = Math.Max(0, MaxRetryCount);
+                TimeSpan needed = TimeSpan.FromTicks(AttemptTimeout.Ticks * (retries + 1)) + TimeSpan.FromTicks(RetryMaxDelay.Ticks * retries);
+                return needed > MinimumTotalTimeout ? needed : MinimumTotalTimeout;
+            }
+        }
+
+        private static readonly TimeSpan MinimumTotalTimeout = TimeSpan.FromSeconds(120);
         /// <summary>Explicit proxy; null uses the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) or the system default.</summary>
         public IWebProxy? Proxy { get; set; }
         /// <summary>Largest JSON answer read; a larger one is an InvalidResponse, never read into memory.</summary>

@@ -108,7 +108,6 @@ namespace Veo31.PowerShell.Commands
                 AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec),
                 Proxy = CreateProxy(),
             };
-            options.TotalTimeout = TotalTimeoutFor(options);
 
             VeoSession session;
             try
@@ -116,7 +115,7 @@ namespace Veo31.PowerShell.Commands
                 SpendingLimits limits = ResolveLimits();
                 JobJournal journal = JournalLocation.Open(SessionState.Path, JournalPath, ResolveStorageAuth(), options.AttemptTimeout, options.Proxy);
                 var client = new VeoClient(options, key);
-                session = new VeoSession(client, journal, limits, TimeoutSec, MaxRetryCount, Proxy);
+                session = new VeoSession(client, journal, limits);
             }
             catch (VeoException ex)
             {
@@ -136,14 +135,6 @@ namespace Veo31.PowerShell.Commands
                 session.MarkHandedOut();
                 WriteObject(session);
             }
-        }
-
-        // A call's total limit must leave room for every attempt the user allowed plus the backoff between them.
-        private static TimeSpan TotalTimeoutFor(VeoClientOptions options)
-        {
-            TimeSpan needed = TimeSpan.FromTicks(options.AttemptTimeout.Ticks * (options.MaxRetryCount + 1))
-                + TimeSpan.FromTicks(options.RetryMaxDelay.Ticks * options.MaxRetryCount);
-            return needed > options.TotalTimeout ? needed : options.TotalTimeout;
         }
 
         private SecureString ResolveApiKey()

@@ -22,20 +22,19 @@ namespace Veo31.PowerShell
         private bool _retired;
         private int _disposed;
 
-        internal VeoSession(VeoClient client, JobJournal journal, SpendingLimits limits, int timeoutSec, int maxRetryCount, Uri? proxy)
+        internal VeoSession(VeoClient client, JobJournal journal, SpendingLimits limits)
         {
             Jobs = new JobService(client, journal, limits);
-            BaseUri = client.BaseUri;
-            TimeoutSec = timeoutSec;
-            MaxRetryCount = maxRetryCount;
-            Proxy = proxy;
             ConnectedAt = DateTimeOffset.Now;
         }
 
-        public Uri BaseUri { get; }
-        public int TimeoutSec { get; }
-        public int MaxRetryCount { get; }
-        public Uri? Proxy { get; }
+        // Read from the client's options, which are what every call uses: no copy to drift from them.
+        public Uri BaseUri => Client.BaseUri;
+        /// <summary>The limit on one HTTP attempt, in seconds.</summary>
+        public int TimeoutSec => (int)Math.Round(Client.Options.AttemptTimeout.TotalSeconds);
+        public int MaxRetryCount => Client.Options.MaxRetryCount;
+        /// <summary>The explicit proxy (Connect-Veo -Proxy); null when the environment or system setting applies.</summary>
+        public Uri? Proxy => (Client.Options.Proxy as System.Net.WebProxy)?.Address;
         public DateTimeOffset ConnectedAt { get; }
         public string JournalPath => Journal.Path;
         /// <summary>The cap on generations for this session (Connect-Veo -MaxGenerations); null for none.</summary>
