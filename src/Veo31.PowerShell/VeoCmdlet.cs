@@ -50,7 +50,7 @@ namespace Veo31.PowerShell
             {
                 if (Session != null || RequiresSession)
                 {
-                    OnNotConnected(VeoErrorRecords.Create(VeoErrorRecords.NotConnected, ErrorCategory.InvalidOperation,
+                    OnNotConnected(VeoErrorRecords.Create(VeoErrorRecords.NotConnected,
                         "The Veo session was closed by Disconnect-Veo. Run Connect-Veo again.", _session));
                     return;
                 }
@@ -205,7 +205,7 @@ namespace Veo31.PowerShell
         }
 
         internal ErrorRecord SessionClosedRecord()
-            => VeoErrorRecords.Create(VeoErrorRecords.NotConnected, ErrorCategory.InvalidOperation,
+            => VeoErrorRecords.Create(VeoErrorRecords.NotConnected,
                 "The Veo session was closed while the command ran. Run Connect-Veo again.", _session);
 
         private void Guard(Action action)

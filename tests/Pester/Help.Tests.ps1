@@ -140,15 +140,25 @@ Describe 'about_Veo31' {
         }
     }
 
-    It 'lists every ErrorId: each kind of Core failure and each id of the PowerShell layer' {
+    It 'lists exactly the error table''s ids in its ERRORS table, each with the table''s retry rule' {
         $assembly = [Veo31.PowerShell.VeoSession].Assembly
-        $coreKinds = [enum]::GetNames($assembly.GetReferencedAssemblies().Where({ $_.Name -eq 'Veo31.Core' }).ForEach({ [Reflection.Assembly]::Load($_) })[0].GetType('Veo31.Core.Errors.VeoErrorKind'))
-        $layerIds = $assembly.GetType('Veo31.PowerShell.Infrastructure.VeoErrorRecords').GetFields([Reflection.BindingFlags]'Public, Static') |
-            Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() }
-        $coreKinds.Count | Should -BeGreaterThan 15
-        @($layerIds).Count | Should -BeGreaterThan 4
-        foreach ($id in @($coreKinds) + @($layerIds)) {
-            $About | Should -Match "\b$id\b" -Because "$id is an ErrorId users can catch"
+        $rows = $assembly.GetType('Veo31.PowerShell.Infrastructure.VeoErrorTable').GetField('All').GetValue($null)
+        $coreAssembly = [Reflection.Assembly]::Load($assembly.GetReferencedAssemblies().Where({ $_.Name -eq 'Veo31.Core' })[0])
+        $kinds = [enum]::GetNames($coreAssembly.GetType('Veo31.Core.Errors.VeoErrorKind'))
+        foreach ($kind in $kinds) { $rows.Id | Should -Contain $kind -Because "every Core failure kind has a row in the error table" }
+
+        $lines = Get-Content -LiteralPath (Join-Path $ModulePath 'en-US/about_Veo31.help.txt')
+        $header = [array]::FindIndex([string[]]$lines, [Predicate[string]] { param($l) $l -match '^\s+ErrorId\s+Cause\s+Retried' })
+        $header | Should -BeGreaterThan 0
+        $retriedColumn = $lines[$header].IndexOf('Retried')
+        $documented = [ordered]@{}
+        for ($i = $header + 2; $i -lt $lines.Count -and $lines[$i].Trim(); $i++) {
+            if ($lines[$i] -match '^    (\w+)\s') { $documented[$Matches[1]] = $lines[$i].Substring([Math]::Min($retriedColumn, $lines[$i].Length)).Trim() }
+        }
+        @($documented.Keys | Sort-Object) | Should -Be @($rows.Id | Sort-Object)
+        foreach ($row in $rows) {
+            $saysRetried = $documented[$row.Id] -notmatch '^(no|never)\b'
+            $saysRetried | Should -Be $row.Retried -Because "about_Veo31 says '$($documented[$row.Id])' for $($row.Id)"
         }
     }
 }

@@ -144,7 +144,7 @@ namespace Veo31.PowerShell.Commands
             string? fromEnvironment = Environment.GetEnvironmentVariable(ApiKeyVariable);
             if (string.IsNullOrEmpty(fromEnvironment))
             {
-                ThrowTerminatingError(VeoErrorRecords.Create("ApiKeyMissing", ErrorCategory.AuthenticationError,
+                ThrowTerminatingError(VeoErrorRecords.Create(VeoErrorRecords.ApiKeyMissing,
                     "No API key: pass -ApiKey or -Credential, or set $env:" + ApiKeyVariable + ". Connect-Veo never prompts.", null));
             }
             var key = new SecureString();
@@ -160,7 +160,7 @@ namespace Veo31.PowerShell.Commands
             if (string.IsNullOrWhiteSpace(fromEnvironment)) return VeoClientOptions.DefaultBaseUri;
             if (!Uri.TryCreate(fromEnvironment!.Trim(), UriKind.Absolute, out Uri? uri))
             {
-                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters), ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters),
                     "$env:" + BaseUriVariable + " is not an absolute URI.", fromEnvironment));
             }
             return uri!;
@@ -181,7 +181,7 @@ namespace Veo31.PowerShell.Commands
             int given = (StorageConnectionString != null ? 1 : 0) + (StorageAccessToken != null ? 1 : 0) + (StorageCredential != null ? 1 : 0);
             if (given > 1)
             {
-                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters), ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(VeoErrorRecords.Create(nameof(VeoErrorKind.InvalidParameters),
                     "Give one storage credential: -StorageConnectionString, -StorageAccessToken or -StorageCredential.", null));
             }
             if (StorageConnectionString != null) return StorageAuth.FromConnectionString(StorageConnectionString);

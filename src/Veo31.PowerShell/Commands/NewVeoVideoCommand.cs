@@ -192,7 +192,7 @@ namespace Veo31.PowerShell.Commands
             if (submitted.JournalError != null)
             {
                 // The job is paid for either way: report the journal problem but still hand the video on.
-                WriteError(VeoErrorRecords.Create(VeoErrorRecords.JournalWriteFailed, ErrorCategory.WriteError,
+                WriteError(VeoErrorRecords.Create(VeoErrorRecords.JournalWriteFailed,
                     "Video " + video.Uuid + " was accepted but could not be recorded in the job journal: " + submitted.JournalError.Message, video, submitted.JournalError));
             }
             WriteObject(video);

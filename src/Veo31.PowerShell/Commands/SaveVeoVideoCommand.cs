@@ -201,7 +201,7 @@ namespace Veo31.PowerShell.Commands
                 WriteError(VeoErrorRecords.FromCore(JobService.GenerationFailed(video.Uuid, video.RawStatus, video.FailureReason), video, video.Uuid));
                 return null;
             }
-            WriteError(VeoErrorRecords.Create(VeoErrorRecords.VideoNotCompleted, ErrorCategory.InvalidOperation,
+            WriteError(VeoErrorRecords.Create(VeoErrorRecords.VideoNotCompleted,
                 video.Status == VeoVideoStatus.Completed
                     ? "Video " + video.Uuid + " was reported completed without a download URL; wait with Wait-VeoVideo, which asks again."
                     : "Video " + video.Uuid + " is not completed yet (status " + video.StatusText + "); pipe it through Wait-VeoVideo first.", video));
@@ -230,7 +230,7 @@ namespace Veo31.PowerShell.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
             {
-                WriteError(VeoErrorRecords.Create("DestinationNotWritable", ErrorCategory.WriteError,
+                WriteError(VeoErrorRecords.Create(VeoErrorRecords.DestinationNotWritable,
                     "The destination folder '" + _destination + "' cannot be created: " + ex.Message, video, ex));
                 return false;
             }
