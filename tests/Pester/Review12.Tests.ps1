@@ -138,3 +138,14 @@ Describe 'Review 12: {ImageName} from file names people have' {
         Test-Path -LiteralPath $result.Files[0].ProvenancePath | Should -BeTrue
     }
 }
+
+Describe 'Review 12: Get-VeoSession when the journal cannot be read' {
+    It 'still shows what this session spent (counted in memory, not in the journal)' {
+        $journal = Join-Path $TestDrive ('journal-dir-' + [guid]::NewGuid().ToString('n'))
+        $null = New-Item -ItemType Directory -Path $journal
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $journal -MaxGenerations 3 -MaxGenerationsPerDay 5
+        $session = Get-VeoSession
+        $session.GenerationsSpent | Should -Be 0
+        $session.GenerationsLeft | Should -Be 3
+    }
+}
