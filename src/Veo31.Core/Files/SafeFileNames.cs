@@ -58,11 +58,13 @@ namespace Veo31.Core.Files
             var sb = new StringBuilder(stem.Length);
             foreach (char c in stem)
             {
-                char safe = c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0 || Array.IndexOf(Path.GetInvalidFileNameChars(), c) >= 0 ? '_' : c;
+                char safe = c < 32 || c == 127 || IsBidiControl(c) || InvalidCharacters.IndexOf(c) >= 0 || Array.IndexOf(Path.GetInvalidFileNameChars(), c) >= 0 ? '_' : c;
                 if (safe == '.' && sb.Length > 0 && sb[sb.Length - 1] == '.') continue;
                 sb.Append(safe);
             }
+            // A leading '~' reads as the home folder to a shell, and CheckFileName refuses it: '~draft' becomes '_draft'.
             string result = sb.ToString().Trim(' ', '.');
+            if (result.StartsWith("~", StringComparison.Ordinal)) result = "_" + result.Substring(1);
             if (result.Length > 200) result = result.Substring(0, 200).TrimEnd(' ', '.');
             if (result.Length == 0) return null;
             return IsReservedName(result) ? "_" + result : result;
@@ -122,6 +124,10 @@ namespace Veo31.Core.Files
                 if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return true;
             return false;
         }
+
+        // Marks and overrides that reorder how a name is shown ('a\u202Egnp.exe' shows as 'aexe.png'): a name must read as it is.
+        private static bool IsBidiControl(char c)
+            => c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
 
         private static bool IsPlainChar(char c)
             => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';

@@ -64,16 +64,22 @@ namespace Veo31.Core.Jobs
         public Task<SubmitResult> SubmitOrReuseAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
+            return ReuseOrSubmit(request, () => SubmitAsync(request, cancellationToken), cancellationToken);
+        }
+
+        // The journaled job of an identical request, or the one of this session still on the wire, or else submit().
+        private Task<SubmitResult> ReuseOrSubmit(GenerateVideoRequest request, Func<Task<SubmitResult>> submit, CancellationToken cancellationToken)
+        {
             string? key = ReuseRules.KeyOf(request);
-            if (key == null) return SubmitAsync(request, cancellationToken);
+            if (key == null) return submit();
             lock (_identicalOnTheWire)
             {
                 // A journal that cannot be read finds nothing to reuse: the request is submitted, as without -Reuse.
                 JournalEntry? known = TryRead(() => ReuseRules.FindIn(Journal.ReadAll(), request));
                 if (known != null) return Task.FromResult(new SubmitResult(null, null, null, known));
                 if (_identicalOnTheWire.TryGetValue(key, out Task<SubmitResult>? running))
-                    return FollowAsync(running, request, cancellationToken);
-                Task<SubmitResult> submitted = SubmitAsync(request, cancellationToken);
+                    return FollowAsync(running, request, submit, cancellationToken);
+                Task<SubmitResult> submitted = submit();
                 if (submitted.IsCompleted) return submitted;
                 _identicalOnTheWire[key] = submitted;
                 submitted.ContinueWith(_ => { lock (_identicalOnTheWire) _identicalOnTheWire.Remove(key); },
@@ -86,17 +92,14 @@ namespace Veo31.Core.Jobs
         /// Uploads a local image, then submits the generation (the manifest case: New-VeoVideo -ImagePath). The spending caps
         /// are taken before the upload, so a refused generation sends nothing at all. With <paramref name="reuse"/>, an
         /// identical earlier job is returned instead, matched on <see cref="GenerateVideoRequest.SourceImage"/>'s SHA-256,
-        /// which the caller sets from the file beforehand; the journal then records the hash of the bytes actually uploaded.
+        /// which the caller sets from the file beforehand (an identical one of this session still on the wire is followed, as
+        /// in <see cref="SubmitOrReuseAsync"/>); the journal then records the hash of the bytes actually uploaded.
         /// </summary>
         public Task<SubmitResult> SubmitImageFileAsync(GenerateVideoRequest request, string imageFile, bool reuse,
             IProgress<TransferProgress>? uploadProgress, CancellationToken cancellationToken)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
-            if (reuse)
-            {
-                JournalEntry? known = TryRead(() => ReuseRules.FindIn(Journal.ReadAll(), request));
-                if (known != null) return Task.FromResult(new SubmitResult(null, null, null, known));
-            }
+            if (reuse) return ReuseOrSubmit(request, () => SubmitImageFileAsync(request, imageFile, false, uploadProgress, cancellationToken), cancellationToken);
             try
             {
                 Spending.Reserve();
@@ -128,7 +131,8 @@ namespace Veo31.Core.Jobs
             return await SendReservedAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<SubmitResult> FollowAsync(Task<SubmitResult> running, GenerateVideoRequest request, CancellationToken cancellationToken)
+        private async Task<SubmitResult> FollowAsync(Task<SubmitResult> running, GenerateVideoRequest request, Func<Task<SubmitResult>> submit,
+            CancellationToken cancellationToken)
         {
             SubmitResult first;
             try
@@ -137,9 +141,9 @@ namespace Veo31.Core.Jobs
             }
             catch (OperationCanceledException)
             {
-                return await SubmitOrReuseAsync(request, cancellationToken).ConfigureAwait(false);
+                return await ReuseOrSubmit(request, submit, cancellationToken).ConfigureAwait(false);
             }
-            if (first.Job == null) return await SubmitOrReuseAsync(request, cancellationToken).ConfigureAwait(false);
+            if (first.Job == null) return await ReuseOrSubmit(request, submit, cancellationToken).ConfigureAwait(false);
             return new SubmitResult(null, null, null, TryFind(first.Job.Uuid) ?? ReusedFromJob(first.Job, request));
         }
 
@@ -170,6 +174,7 @@ namespace Veo31.Core.Jobs
         private async Task<SubmitResult> SendReservedAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
             bool charged = false;
+            bool journaled = true;
             try
             {
                 VideoJobInfo job;
@@ -181,6 +186,7 @@ namespace Veo31.Core.Jobs
                 {
                     charged = true;
                     VeoException? lostRecord = TryJournal(() => Journal.RecordOutcomeUnknown(request, ex.RequestFingerprint ?? RequestFingerprint.Of(request), ex.Message));
+                    journaled = lostRecord == null;
                     return new SubmitResult(null, ex, lostRecord);
                 }
                 catch (VeoException ex)
@@ -189,11 +195,12 @@ namespace Veo31.Core.Jobs
                 }
                 charged = true;
                 VeoException? journalError = TryJournal(() => Journal.RecordSubmitted(job, request));
+                journaled = journalError == null;
                 return new SubmitResult(job, null, journalError);
             }
             finally
             {
-                Spending.Settle(charged);
+                Spending.Settle(charged, journaled);
             }
         }
 

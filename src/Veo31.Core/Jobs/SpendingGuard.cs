@@ -20,6 +20,9 @@ namespace Veo31.Core.Jobs
         private readonly Func<DateTimeOffset> _now;
         private int _spent;
         private int _onTheWire;
+        // When this session's paid requests were settled without a journal record (the journal could not be written): the
+        // daily count reads the journal, so without these an unwritable journal would let every generation through.
+        private readonly System.Collections.Generic.List<DateTimeOffset> _unjournaled = new System.Collections.Generic.List<DateTimeOffset>();
 
         public SpendingGuard(SpendingLimits limits, JobJournal journal, Func<DateTimeOffset>? now = null)
         {
@@ -59,13 +62,15 @@ namespace Veo31.Core.Jobs
             }
         }
 
-        /// <summary>The answer to a reserved request: <paramref name="charged"/> when accepted or when its outcome is unknown.</summary>
-        public void Settle(bool charged)
+        /// <summary>The answer to a reserved request: <paramref name="charged"/> when accepted or when its outcome is unknown;
+        /// <paramref name="journaled"/> false when its journal record could not be written.</summary>
+        public void Settle(bool charged, bool journaled = true)
         {
             lock (_gate)
             {
                 _onTheWire--;
                 if (charged) _spent++;
+                if (charged && !journaled) _unjournaled.Add(_now());
             }
         }
 
@@ -83,7 +88,8 @@ namespace Veo31.Core.Jobs
         private DailyCount CountDay()
         {
             DateTimeOffset since = _now() - SpendingLimits.DailyWindow;
-            var charged = _journal.ReadAll().Where(e => e.IsCharged && e.Submitted > since).Select(e => e.Submitted).ToList();
+            var charged = _journal.ReadAll().Where(e => e.IsCharged && e.Submitted > since).Select(e => e.Submitted)
+                .Concat(_unjournaled.Where(at => at > since)).ToList();
             return new DailyCount(since, charged.Count, charged.Count == 0 ? (DateTimeOffset?)null : charged.Min());
         }
 

@@ -157,7 +157,9 @@ namespace Veo31.Core.Journal
                     case "submitted":
                         entry.Submitted = at;
                         ReadRequest(root, entry);
-                        entry.RequestFingerprint = fingerprint ?? entry.RequestFingerprint;
+                        // Releases before fingerprints wrote none; a submitted line is a paid generation all the same
+                        // (the daily cap counts it), so its fingerprint is made from the request it records.
+                        entry.RequestFingerprint = fingerprint ?? entry.RequestFingerprint ?? FingerprintOf(entry);
                         entry.CreatedAt = Date(root, "createdAt") ?? entry.CreatedAt;
                         if (entry.LastChecked == null)
                         {
@@ -190,6 +192,15 @@ namespace Veo31.Core.Journal
                 return true;
             }
         }
+
+        private static string FingerprintOf(JournalEntry entry)
+            => Http.RequestFingerprint.Of(new GenerateVideoRequest
+            {
+                Prompt = entry.Prompt ?? "",
+                AspectRatio = entry.AspectRatio ?? "auto",
+                ImageUrl = entry.ImageUrl,
+                ImageKey = entry.ImageKey,
+            });
 
         private static void ReadRequest(JsonElement root, JournalEntry entry)
         {
