@@ -142,10 +142,17 @@ Describe 'Review 12: {ImageName} from file names people have' {
 Describe 'Review 12: Get-VeoSession when the journal cannot be read' {
     It 'still shows what this session spent (counted in memory, not in the journal)' {
         $journal = Join-Path $TestDrive ('journal-dir-' + [guid]::NewGuid().ToString('n'))
-        $null = New-Item -ItemType Directory -Path $journal
         Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $journal -MaxGenerations 3 -MaxGenerationsPerDay 5
+        # The journal's place turns into a folder after connecting (a share remounted, a mistake): it cannot be read.
+        $null = New-Item -ItemType Directory -Path $journal
         $session = Get-VeoSession
+        $session.GenerationsLast24Hours | Should -BeNullOrEmpty
         $session.GenerationsSpent | Should -Be 0
         $session.GenerationsLeft | Should -Be 3
+    }
+
+    It 'a folder given as the journal is refused when connecting, not at the first paid job' {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive ('journal-folder-' + [guid]::NewGuid().ToString('n')))
+        { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $folder.FullName } | Should -Throw -ErrorId 'InvalidParameters,*'
     }
 }

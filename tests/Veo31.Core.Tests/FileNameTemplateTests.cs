@@ -116,3 +116,29 @@ public class FileNameTemplateTests
         Assert.Equal(Path.Combine(Path.GetTempPath(), name), SafeFileNames.ResolveInside(Path.GetTempPath(), name));
     }
 }
+
+/// <summary>A video name always fits a file system, with room for the download's temporary suffix and the provenance file.</summary>
+public class FileNameLengthTests
+{
+    [Theory]
+    [InlineData(80, 0x6F22)]   // 3 bytes each in UTF-8
+    [InlineData(300, 'x')]
+    [InlineData(120, 0x1F600)] // a surrogate pair each
+    public void A_long_image_name_is_shortened_between_whole_characters_to_fit(int count, int codePoint)
+    {
+        string stem = string.Concat(Enumerable.Repeat(char.ConvertFromUtf32(codePoint), count));
+        var template = Veo31.Core.Files.FileNameTemplate.Parse("{ImageName}-{Prompt}.mp4");
+        string name = template.Expand(new Veo31.Core.Files.FileNameValues { Uuid = Guid.NewGuid().ToString(), ImageFileName = stem + ".png", Prompt = "a slow pan" });
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(name) <= Veo31.Core.Files.FileNameTemplate.MaxNameBytes, name);
+        Assert.EndsWith("-a-slow-pan.mp4", name);
+        Assert.DoesNotContain('\uFFFD', System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Fact]
+    public void A_template_too_long_on_its_own_is_an_UnsafePath_error_naming_the_template()
+    {
+        var template = Veo31.Core.Files.FileNameTemplate.Parse(new string('y', 240) + "{Uuid}.mp4");
+        var ex = Assert.Throws<Veo31.Core.Errors.VeoException>(() => template.Expand(new Veo31.Core.Files.FileNameValues { Uuid = Guid.NewGuid().ToString() }));
+        Assert.Equal(Veo31.Core.Errors.VeoErrorKind.UnsafePath, ex.Kind);
+    }
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -81,6 +82,27 @@ namespace Veo31.Core.Files
         public string Expand(FileNameValues values)
         {
             if (values == null) throw new ArgumentNullException(nameof(values));
+            string name = Expand(values, imageStemBytes: int.MaxValue);
+            if (SafeFileNames.FitsFileName(name, MaxNameBytes)) return name;
+            // Too long for a file system (255 bytes, less the temporary and provenance suffixes): only the image's name,
+            // the one part of unbounded length, is shortened; a template too long on its own is the user's to fix.
+            int imageNames = _parts.Count(p => p.IsToken && p.Text == ImageNameToken);
+            int rest = Encoding.UTF8.GetByteCount(Expand(values, imageStemBytes: 0));
+            int budget = imageNames == 0 ? 0 : (MaxNameBytes - rest) / imageNames;
+            if (budget >= 8)
+            {
+                name = Expand(values, budget);
+                if (SafeFileNames.FitsFileName(name, MaxNameBytes)) return name;
+            }
+            throw new Errors.VeoException(Errors.VeoErrorKind.UnsafePath,
+                "The file name '" + name + "' from the template '" + Text + "' is longer than a file system allows (" + MaxNameBytes + " bytes here); shorten the template.");
+        }
+
+        /// <summary>The longest video file name: 255 bytes less '.partial-xxxxxxxx' (while downloading) and '.json' (provenance).</summary>
+        public const int MaxNameBytes = 255 - 17 - 5;
+
+        private string Expand(FileNameValues values, int imageStemBytes)
+        {
             var sb = new StringBuilder();
             foreach (var part in _parts)
             {
@@ -98,7 +120,8 @@ namespace Veo31.Core.Files
                         sb.Append(values.Date.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
                         break;
                     case ImageNameToken:
-                        sb.Append(ImageStem(values.ImageFileName) ?? SafeFileNames.FromUuid(values.Uuid, ""));
+                        string? stem = ImageStem(values.ImageFileName);
+                        sb.Append(stem == null ? SafeFileNames.FromUuid(values.Uuid, "") : SafeFileNames.Truncate(stem, imageStemBytes));
                         break;
                     case PromptToken:
                         sb.Append(PromptSlug(values.Prompt));

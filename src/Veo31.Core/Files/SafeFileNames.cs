@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using Veo31.Core.Errors;
@@ -65,10 +66,29 @@ namespace Veo31.Core.Files
             // A leading '~' reads as the home folder to a shell, and CheckFileName refuses it: '~draft' becomes '_draft'.
             string result = sb.ToString().Trim(' ', '.');
             if (result.StartsWith("~", StringComparison.Ordinal)) result = "_" + result.Substring(1);
-            if (result.Length > 200) result = result.Substring(0, 200).TrimEnd(' ', '.');
+            result = Truncate(result, 200);
             if (result.Length == 0) return null;
             return IsReservedName(result) ? "_" + result : result;
         }
+
+        /// <summary>At most <paramref name="maxUtf8Bytes"/> bytes of UTF-8 (and as many UTF-16 units), cut between whole
+        /// characters (never inside a surrogate pair or a combining sequence), without trailing dots or spaces.</summary>
+        public static string Truncate(string text, int maxUtf8Bytes)
+        {
+            if (FitsFileName(text, maxUtf8Bytes)) return text;
+            var sb = new StringBuilder();
+            TextElementEnumerator elements = System.Globalization.StringInfo.GetTextElementEnumerator(text);
+            while (elements.MoveNext())
+            {
+                string element = elements.GetTextElement();
+                if (!FitsFileName(sb + element, maxUtf8Bytes)) break;
+                sb.Append(element);
+            }
+            return sb.ToString().TrimEnd(' ', '.');
+        }
+
+        /// <summary>Whether a name fits in a file system's 255-unit limit, counted in UTF-8 bytes (Linux, macOS) and UTF-16 units (Windows).</summary>
+        public static bool FitsFileName(string name, int maxBytes) => name.Length <= maxBytes && Encoding.UTF8.GetByteCount(name) <= maxBytes;
 
         /// <summary>Full path of fileName inside destinationDirectory; throws UnsafePath if it would land outside
         /// (.., rooted paths, reserved names, trailing dots or spaces).</summary>

@@ -16,15 +16,24 @@ namespace Veo31.Core.Http
         {
             if (request == null) throw new VeoException(VeoErrorKind.InvalidParameters, "A generation request is required.");
             ValidatePrompt(request.Prompt, maxPromptLength);
-            string ratio = request.AspectRatio ?? "auto";
-            if (Array.IndexOf(AspectRatios, ratio) < 0)
-                throw new VeoException(VeoErrorKind.InvalidParameters,
-                    "The aspect ratio '" + ratio + "' is not supported; use auto, 16:9 or 9:16.");
+            ValidateAspectRatio(request.AspectRatio ?? "auto");
             if (request.ImageUrl != null && request.ImageUrl.Trim().Length == 0)
                 throw new VeoException(VeoErrorKind.InvalidParameters, "The image URL is empty.");
             if (request.ImageKey != null && request.ImageKey.Trim().Length == 0)
                 throw new VeoException(VeoErrorKind.InvalidParameters, "The image key is empty.");
         }
+
+        /// <summary>Throws InvalidParameters unless the aspect ratio is auto, 16:9 or 9:16 (exactly, lower case).</summary>
+        public static void ValidateAspectRatio(string ratio)
+        {
+            if (Array.IndexOf(AspectRatios, ratio) < 0)
+                throw new VeoException(VeoErrorKind.InvalidParameters,
+                    "The aspect ratio '" + Text.ServerText.Message(ratio) + "' is not supported; use auto, 16:9 or 9:16.");
+        }
+
+        /// <summary>An aspect ratio as users give it: empty (a CSV cell left blank) means auto; letter case does not matter.</summary>
+        public static string NormalizeAspectRatio(string? ratio)
+            => string.IsNullOrWhiteSpace(ratio) ? "auto" : ratio!.Trim().ToLowerInvariant();
 
         /// <summary>Throws InvalidParameters for an empty, white-space-only, too long or control-character prompt.</summary>
         public static void ValidatePrompt(string? text, int maxPromptLength)

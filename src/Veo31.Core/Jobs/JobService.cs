@@ -143,6 +143,9 @@ namespace Veo31.Core.Jobs
             {
                 return await ReuseOrSubmit(request, submit, cancellationToken).ConfigureAwait(false);
             }
+            // The identical request's answer was lost: it may have been charged and made the very video this one wants, so
+            // this one is not sent either; both report the lost answer (with its fingerprint) for the user to check first.
+            if (first.Job == null && first.Failure?.Kind == VeoErrorKind.GenerationOutcomeUnknown) return new SubmitResult(null, first.Failure, null);
             if (first.Job == null) return await ReuseOrSubmit(request, submit, cancellationToken).ConfigureAwait(false);
             return new SubmitResult(null, null, null, TryFind(first.Job.Uuid) ?? ReusedFromJob(first.Job, request));
         }

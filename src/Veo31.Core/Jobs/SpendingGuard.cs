@@ -80,7 +80,15 @@ namespace Veo31.Core.Jobs
             lock (_gate)
             {
                 int spent = _spent + _onTheWire;
-                int day = CountDay().Charged + _onTheWire;
+                int? day;
+                try
+                {
+                    day = CountDay().Charged + _onTheWire;
+                }
+                catch (VeoException)
+                {
+                    day = null; // the journal cannot be read now; what this session spent is known all the same
+                }
                 return new SpendingSnapshot(spent, Limits.PerSession, day, Limits.PerDay);
             }
         }
@@ -111,7 +119,7 @@ namespace Veo31.Core.Jobs
     /// <summary>Generations spent and left, per session and per rolling 24 hours (left is null without a cap).</summary>
     public sealed class SpendingSnapshot
     {
-        public SpendingSnapshot(int sessionSpent, int? sessionLimit, int daySpent, int? dayLimit)
+        public SpendingSnapshot(int sessionSpent, int? sessionLimit, int? daySpent, int? dayLimit)
         {
             SessionSpent = sessionSpent;
             SessionLimit = sessionLimit;
@@ -122,8 +130,9 @@ namespace Veo31.Core.Jobs
         public int SessionSpent { get; }
         public int? SessionLimit { get; }
         public int? SessionLeft => SessionLimit.HasValue ? Math.Max(0, SessionLimit.Value - SessionSpent) : (int?)null;
-        public int DaySpent { get; }
+        /// <summary>Null when the journal could not be read.</summary>
+        public int? DaySpent { get; }
         public int? DayLimit { get; }
-        public int? DayLeft => DayLimit.HasValue ? Math.Max(0, DayLimit.Value - DaySpent) : (int?)null;
+        public int? DayLeft => DayLimit.HasValue && DaySpent.HasValue ? Math.Max(0, DayLimit.Value - DaySpent.Value) : (int?)null;
     }
 }

@@ -18,6 +18,10 @@ namespace Veo31.Core.Journal
 
         public FileJournalStore(string fullPath)
         {
+            // Caught when the session is made, not at the first paid job (whose uuid it would then fail to record).
+            if (Directory.Exists(fullPath))
+                throw new Errors.VeoException(Errors.VeoErrorKind.InvalidParameters,
+                    "The journal path '" + fullPath + "' is a folder; give a file in it, such as '" + Path.Combine(fullPath, "journal.jsonl") + "'.");
             Location = fullPath;
             _monitor = Monitors.GetOrAdd(fullPath, _ => new object());
         }

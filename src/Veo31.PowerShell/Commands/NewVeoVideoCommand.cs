@@ -8,6 +8,7 @@ using Veo31.Core.Files;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
 using Veo31.Core.Models;
+using Veo31.PowerShell.Completion;
 using Veo31.PowerShell.Infrastructure;
 
 namespace Veo31.PowerShell.Commands
@@ -28,9 +29,11 @@ namespace Veo31.PowerShell.Commands
         [AllowEmptyString] // checked per item in Process, so an empty piped string is that item's InvalidParameters
         public string Prompt { get; set; } = "";
 
+        /// <summary>auto (also when empty, as a blank CSV cell), 16:9 or 9:16; checked per item, so a bad piped value fails alone.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateSet("auto", "16:9", "9:16")]
-        public string AspectRatio { get; set; } = "auto";
+        [ArgumentCompleter(typeof(AspectRatioCompleter))]
+        [AllowNull, AllowEmptyString]
+        public string? AspectRatio { get; set; } = "auto";
 
         /// <summary>URL of an image uploaded with Send-VeoImage; makes this an image_to_video generation.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -68,6 +71,8 @@ namespace Veo31.PowerShell.Commands
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
                 ValidateLocally(() => RequestValidation.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(AspectRatio)))
+                ValidateLocally(() => RequestValidation.ValidateAspectRatio(RequestValidation.NormalizeAspectRatio(AspectRatio)), AspectRatio);
             _runner = new OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>(Dispatcher, ThrottleLimit, Emit, StopToken,
                 t => DoomsLaterItems(t) || (t.Status == TaskStatus.RanToCompletion && DoomsLaterItems(t.Result.Failure)), ReportUnemitted);
         }
@@ -80,24 +85,30 @@ namespace Veo31.PowerShell.Commands
         protected override void Process()
         {
             VeoClient client = ActiveSession.Client;
+            // A CSV cell left empty arrives as "", which means "not given", never "an empty image".
+            string? imagePath = Given(ImagePath), imageUrl = Given(ImageUrl), imageKey = Given(ImageKey);
             string? imageFile = null;
-            if (!string.IsNullOrEmpty(ImagePath))
+            if (imagePath != null)
             {
-                imageFile = ResolveImageFile();
+                imageFile = ResolveImageFile(imagePath, imageUrl != null || imageKey != null);
                 if (imageFile == null) return;
             }
             var request = new GenerateVideoRequest
             {
                 Prompt = Prompt,
-                AspectRatio = AspectRatio.ToLowerInvariant(),
-                ImageUrl = ImageUrl,
-                ImageKey = ImageKey,
-                SourceImage = ImageUrl == null && ImageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
+                AspectRatio = RequestValidation.NormalizeAspectRatio(AspectRatio),
+                ImageUrl = imageUrl,
+                ImageKey = imageKey,
+                SourceImage = imageUrl == null && imageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
             };
             try
             {
                 if (imageFile == null) RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
-                else RequestValidation.ValidatePrompt(request.Prompt, client.Options.MaxPromptLength);
+                else
+                {
+                    RequestValidation.ValidatePrompt(request.Prompt, client.Options.MaxPromptLength);
+                    RequestValidation.ValidateAspectRatio(request.AspectRatio);
+                }
             }
             catch (VeoException ex)
             {
@@ -120,15 +131,15 @@ namespace Veo31.PowerShell.Commands
         }
 
         /// <summary>The item's -ImagePath as a checked image file (format, size), or null after writing why not.</summary>
-        private string? ResolveImageFile()
+        private string? ResolveImageFile(string imagePath, bool alsoUploaded)
         {
-            if (ImageUrl != null || ImageKey != null)
+            if (alsoUploaded)
             {
                 WriteItemError(new VeoException(VeoErrorKind.InvalidParameters,
-                    "Give the image either as a file to upload (-ImagePath) or as an uploaded image (-ImageUrl, -ImageKey), not both."), ImagePath);
+                    "Give the image either as a file to upload (-ImagePath) or as an uploaded image (-ImageUrl, -ImageKey), not both."), imagePath);
                 return null;
             }
-            string? file = LocalImageFiles.ResolveLiteral(SessionState, ImagePath!, out ErrorRecord? error);
+            string? file = LocalImageFiles.ResolveLiteral(SessionState, imagePath, out ErrorRecord? error);
             if (file == null)
             {
                 WriteError(error!);
@@ -145,6 +156,8 @@ namespace Veo31.PowerShell.Commands
             }
             return file;
         }
+
+        private static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
         // -Reuse matches an image by its content, so the file is hashed before anything is sent.
         private bool TryDescribe(string imageFile, GenerateVideoRequest request)

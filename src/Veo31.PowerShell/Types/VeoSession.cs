@@ -45,8 +45,9 @@ namespace Veo31.PowerShell
         public int GenerationsSpent => Jobs.Spending.Snapshot().SessionSpent;
         /// <summary>What -MaxGenerations still allows; null without that cap.</summary>
         public int? GenerationsLeft => Jobs.Spending.Snapshot().SessionLeft;
-        /// <summary>Generations in the job journal in the last 24 hours, from any run or process that shares it.</summary>
-        public int GenerationsLast24Hours => Jobs.Spending.Snapshot().DaySpent;
+        /// <summary>Generations in the job journal in the last 24 hours, from any run or process that shares it; empty when
+        /// the journal cannot be read.</summary>
+        public int? GenerationsLast24Hours => Jobs.Spending.Snapshot().DaySpent;
         /// <summary>What -MaxGenerationsPerDay still allows now; null without that cap.</summary>
         public int? GenerationsLeftToday => Jobs.Spending.Snapshot().DayLeft;
         /// <summary>False once Disconnect-Veo closed it (or Connect-Veo replaced it, when nobody else can hold it).</summary>
