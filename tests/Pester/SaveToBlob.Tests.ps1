@@ -30,7 +30,7 @@ BeforeAll {
     function script:Get-BlobBytes([string] $Path) {
         $response = Invoke-VeoAzuriteRequest -Azurite $Azurite -Path $Path
         if ($response.StatusCode -ne 200) { return $null }
-        , [byte[]]$response.Content
+        , $response.RawContentStream.ToArray()
     }
 
     function script:Get-Sha256([byte[]] $Bytes) {
@@ -163,9 +163,9 @@ Describe 'Save-VeoVideo into a blob container' {
         $provenance = [Text.Encoding]::UTF8.GetString((Get-BlobBytes "$container/$($saved.Name).json")) | ConvertFrom-Json
         $provenance.uuid | Should -Be $video.Uuid
         $provenance.prompt | Should -Be 'A red kite over hills'
-        $provenance.videoFileName | Should -Be "a-red-kite-over-hills-$($video.Uuid).mp4"
-        $provenance.videoSha256 | Should -Be (Get-VeoEmulatorVideoHash $Emulator -Uuid $video.Uuid).sha256
-        $provenance.videoSize | Should -Be $BigVideo
+        $provenance.video.fileName | Should -Be "a-red-kite-over-hills-$($video.Uuid).mp4"
+        $provenance.video.sha256 | Should -Be (Get-VeoEmulatorVideoHash $Emulator -Uuid $video.Uuid).sha256
+        $provenance.video.size | Should -Be $BigVideo
         "$((Invoke-VeoAzuriteRequest -Azurite $Azurite -Path "$container/$($saved.Name).json" -Method Head).Headers['Content-Type'])" | Should -Be 'application/json'
     }
 
