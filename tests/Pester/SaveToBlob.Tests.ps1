@@ -255,3 +255,48 @@ Describe 'Destination forms and storage authentication for a save' {
         $saved.FullName | Should -Be (Join-Path $TestDrive "plainfolder/$($video.Uuid).mp4")
     }
 }
+
+Describe 'Saving with a storage access token (Azurite over https, --oauth basic)' -Skip:(-not $IsLinux) {
+    # A token goes only over https; the child process trusts the throw-away certificate through SSL_CERT_FILE (Linux).
+    BeforeAll {
+        $script:Tls = New-VeoAzuriteCertificate -Path (Join-Path $TestDrive 'tls')
+        $script:HttpsAzurite = Start-VeoAzurite -CertificatePath $Tls.CertificatePath -KeyPath $Tls.KeyPath
+    }
+    AfterAll {
+        if ($script:HttpsAzurite) { Stop-VeoAzurite $script:HttpsAzurite }
+    }
+
+    It 'saves into a container of the journal''s account and by URL, and a token never appears in any stream' {
+        $token = New-VeoAzuriteAccessToken
+        $tokenFile = Join-Path $TestDrive 'token.txt'
+        Set-Content -LiteralPath $tokenFile -Value $token -NoNewline
+        $child = Join-Path $TestDrive 'token-child.ps1'
+        Set-Content -LiteralPath $child -Value @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$token = ConvertTo-SecureString (Get-Content -Raw -LiteralPath '$tokenFile') -AsPlainText -Force
+`$session = Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($Emulator.ApiKey)' -AsPlainText -Force) ``
+    -JournalPath '$($HttpsAzurite.BlobEndpoint)/journals/token.jsonl' -StorageAccessToken `$token -PassThru -Verbose
+`$video = New-VeoVideo -Prompt 'saved with a token' -Verbose | Wait-VeoVideo -PollIntervalSec 0.1 -Verbose
+`$video | Save-VeoVideo -Destination 'token-videos' -Provenance -Verbose -Debug | ForEach-Object { "SAVED `$(`$_.Uri) `$(`$_.Sha256)" }
+`$video | Save-VeoVideo -Destination '$($HttpsAzurite.BlobEndpoint)/token-videos/by-url' -Verbose | ForEach-Object { "SAVED `$(`$_.Uri) `$(`$_.Sha256)" }
+`$session | Format-List * -Force | Out-String
+"UUID `$(`$video.Uuid)"
+try { `$video | Save-VeoVideo -Destination 'token-videos' -ErrorAction Stop } catch { "REFUSED `$(`$_.FullyQualifiedErrorId)" }
+"@
+        $saved = $env:SSL_CERT_FILE
+        $env:SSL_CERT_FILE = $Tls.CertificatePath
+        try {
+            $output = & (Get-DotnetPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $child *>&1 | Out-String
+        } finally { $env:SSL_CERT_FILE = $saved }
+        $LASTEXITCODE | Should -Be 0 -Because $output
+        $uuid = ([regex]::Match($output, 'UUID ([0-9a-f-]{36})')).Groups[1].Value
+        $expected = (Get-VeoEmulatorVideoHash $Emulator -Uuid $uuid).sha256
+        $output | Should -Match ([regex]::Escape("SAVED $($HttpsAzurite.BlobEndpoint)/token-videos/$uuid.mp4 $expected"))
+        $output | Should -Match ([regex]::Escape("SAVED $($HttpsAzurite.BlobEndpoint)/token-videos/by-url/$uuid.mp4 $expected"))
+        $output | Should -Match 'REFUSED FileExists' -Because 'the blob exists and -Force was not given'
+        $output | Should -Not -Match ([regex]::Escape($token)) -Because 'the token is never written to any stream'
+        $output | Should -Not -Match ([regex]::Escape($token.Split('.')[1])) -Because 'no part of the token is written either'
+        (Get-VeoEmulatorStats $Emulator).cdnAuthorizationHeaders | Should -BeNullOrEmpty
+    }
+}
