@@ -230,7 +230,7 @@ switch ($Task) {
     'Build' { Invoke-BuildTask }
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
-    'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Journal = $SoakJournal } }
+    'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Storage = $SoakJournal } }
     'Bench' { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' }
     'Package' { Invoke-BuildTask; & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) }
 }

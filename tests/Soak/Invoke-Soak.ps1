@@ -13,7 +13,7 @@
     so this cannot be zero; it is counted (ChargedUuidNeverLearned) and every such request must be
     journaled as outcome-unknown. Work that fails after retries is resumed from the journal, as a
     runbook would on its next run.
-    With -Journal Blob the journal is an append blob and the videos are streamed into a blob container, both in
+    With -Storage Blob the journal is an append blob and the videos are streamed into a blob container, both in
     Azurite (started here, on 127.0.0.1): the cloud runbook's setup, with the same figures.
     Returns one object with the figures (also printed).
 #>
@@ -24,7 +24,7 @@ param(
     [double] $FaultRate = 0.2,
     [double] $JobSeconds = 2,
     [int] $MaxResumePasses = 5,
-    [ValidateSet('File', 'Blob')] [string] $Journal = 'File',
+    [ValidateSet('File', 'Blob')] [string] $Storage = 'File',
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "veo31-soak-$([guid]::NewGuid().ToString('n'))")
 )
 $ErrorActionPreference = 'Stop'
@@ -59,7 +59,7 @@ Remove-Item -LiteralPath $template.FullName
 
 $azurite = $null
 $connect = @{}
-if ($Journal -eq 'Blob') {
+if ($Storage -eq 'Blob') {
     Import-Module (Join-Path $repoRoot 'tools/Azurite.psm1') -Force
     $azurite = Start-VeoAzurite
     $run = [guid]::NewGuid().ToString('n').Substring(0, 8)
