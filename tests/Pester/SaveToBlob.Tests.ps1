@@ -118,7 +118,9 @@ Describe 'Save-VeoVideo into a blob container' {
         Connect-Blob -ConnectionString -MaxRetryCount 0
         $container = New-ContainerName 'partial'
         $video = New-CompletedVideo
-        # Every request cut halfway: the first stages a 4 MiB block, then the resumes run out.
+        # Every request cut halfway: the first (20 MiB of 40) stages blocks, whatever the socket loses at the cut; then the
+        # resumes run out.
+        Set-VeoEmulatorConfig $Emulator @{ videoBytes = 40MB }
         $null = Add-VeoEmulatorFault $Emulator -Endpoint 'cdn-video' -Kind 'truncate'
         $failure = try { $video | Save-VeoVideo -Destination $container -ErrorAction Stop; $null } catch { $_ }
         $failure.FullyQualifiedErrorId | Should -BeLike 'DownloadIncomplete*'
