@@ -7,7 +7,8 @@
     Test     builds, runs every xUnit project, then Pester against out/Veo31 in a fresh pwsh,
              and ends with one line "N passed, N failed[, N skipped]"; exits non-zero on any failure.
     Demo     starts the emulator and runs the documented pipeline; MP4 files land in out/demo.
-    Soak     runs many jobs through the whole pipeline with faults injected and prints the figures.
+    Soak     runs many jobs through the whole pipeline with faults injected and prints the figures
+             (-SoakJournal Blob: the journal in an append blob and the videos in a container, on Azurite).
     Bench    runs the side-by-side benchmarks and writes docs/performance.md.
     Package  builds out/Veo31.<version>.nupkg and out/Veo31.zip (Azure Automation layout).
     Everything comes from NuGet (pinned); the PowerShell Gallery is never needed.
@@ -24,7 +25,10 @@ param(
 
     # Soak: number of jobs (half image-to-video) and the share of requests that meet an injected fault.
     [int] $SoakJobs = 1000,
-    [double] $SoakFaultRate = 0.2
+    [double] $SoakFaultRate = 0.2,
+    # Soak: the journal in a file, or in an Azure append blob with the videos in a container (Azurite).
+    [ValidateSet('File', 'Blob')]
+    [string] $SoakJournal = 'File'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -226,7 +230,7 @@ switch ($Task) {
     'Build' { Invoke-BuildTask }
     'Test' { Invoke-TestTask }
     'Demo' { Invoke-DemoTask }
-    'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate } }
+    'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Storage = $SoakJournal } }
     'Bench' { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' }
     'Package' { Invoke-BuildTask; & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) }
 }

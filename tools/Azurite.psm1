@@ -124,4 +124,39 @@ function Invoke-VeoAzuriteRequest {
     Invoke-WebRequest -Method $Method -Uri (New-VeoAzuriteSasUrl -Azurite $Azurite -Path $Path) -Headers $all -SkipHttpErrorCheck -NoProxy
 }
 
-Export-ModuleMember -Function Install-VeoAzurite, Start-VeoAzurite, Stop-VeoAzurite, New-VeoAzuriteSasUrl, Invoke-VeoAzuriteRequest
+function New-VeoAzuriteCertificate {
+    <#
+    .SYNOPSIS A throw-away self-signed certificate for 127.0.0.1 (cert.pem, key.pem in -Path) for Start-VeoAzurite over https.
+    .DESCRIPTION A process trusts it on Linux when started with SSL_CERT_FILE set to the returned CertificatePath.
+    #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $null = New-Item -ItemType Directory -Path $Path -Force
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    try {
+        $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=127.0.0.1', $key, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $names.AddIpAddress([Net.IPAddress]::Loopback)
+        $request.CertificateExtensions.Add($names.Build())
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(2))
+        $result = [pscustomobject]@{ CertificatePath = Join-Path $Path 'cert.pem'; KeyPath = Join-Path $Path 'key.pem' }
+        Set-Content -LiteralPath $result.CertificatePath -Value $certificate.ExportCertificatePem()
+        Set-Content -LiteralPath $result.KeyPath -Value $key.ExportPkcs8PrivateKeyPem()
+        $result
+    } finally { $key.Dispose() }
+}
+
+function New-VeoAzuriteAccessToken {
+    <#
+    .SYNOPSIS An unsigned storage access token of the shape Azurite's '--oauth basic' accepts (audience, issuer, times).
+    #>
+    param([int] $ValidSeconds = 3600, [string] $Audience = 'https://storage.azure.com')
+    $tenant = 'ab1f708d-50f6-404c-a006-d71b2ac7a606'
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    $claims = [ordered]@{ aud = $Audience; iss = "https://sts.windows.net/$tenant/"; iat = $now - 60; nbf = $now - 60; exp = $now + $ValidSeconds
+        oid = [guid]::NewGuid().ToString(); tid = $tenant }
+    $encode = { param($text) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($text)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+    (& $encode '{"alg":"RS256","typ":"JWT"}') + '.' + (& $encode ($claims | ConvertTo-Json -Compress)) + '.' + (& $encode ([guid]::NewGuid().ToString('n')))
+}
+
+Export-ModuleMember -Function Install-VeoAzurite, Start-VeoAzurite, Stop-VeoAzurite, New-VeoAzuriteSasUrl, Invoke-VeoAzuriteRequest, New-VeoAzuriteCertificate, New-VeoAzuriteAccessToken

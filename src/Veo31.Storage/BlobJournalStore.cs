@@ -123,11 +123,7 @@ namespace Veo31.Storage
             }
         }
 
-        // The SDK reports a refusal as RequestFailedException, a network failure after its retries as AggregateException,
-        // a timeout as a cancellation.
-        private static bool IsStorageFailure(Exception ex)
-            => ex is RequestFailedException || ex is AggregateException || ex is OperationCanceledException || ex is IOException
-               || ex is System.Net.Http.HttpRequestException;
+        private static bool IsStorageFailure(Exception ex) => StorageClients.IsStorageFailure(ex);
 
         private JournalRead ReadOnce(long offset, int headBytes)
         {
@@ -334,19 +330,9 @@ namespace Veo31.Storage
 
         private static readonly JournalRead Empty = new JournalRead(Array.Empty<byte>(), Array.Empty<byte>(), 0);
 
-        // Never the SDK's message (it quotes request details); the status and the service's error code say what went wrong.
         private VeoException Failure(string what, Exception ex)
         {
-            string detail;
-            if (ex is RequestFailedException refused && refused.Status != 0)
-            {
-                string code = string.IsNullOrEmpty(refused.ErrorCode) ? "" : " " + refused.ErrorCode;
-                string hint = refused.Status == 403 ? " (check the SAS, connection string or token, and its permissions)"
-                    : refused.Status == 409 ? " (another writer holds its lease)" : "";
-                detail = "HTTP " + refused.Status + code + hint;
-            }
-            else if (ex is OperationCanceledException) detail = "no answer from the storage endpoint in time";
-            else detail = "the storage endpoint could not be reached";
+            string detail = StorageClients.Describe(ex, " (another writer holds its lease)");
             return new VeoException(VeoErrorKind.StorageFailed, "The job journal '" + Location + "' cannot be " + what + ": " + detail + ".");
         }
 

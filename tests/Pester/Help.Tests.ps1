@@ -166,11 +166,11 @@ Describe 'about_Veo31' {
 Describe 'The examples in docs/cmdlets run against the emulator' {
     BeforeAll {
         $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
-        # Blob journal examples: Azurite, with a SAS URL and a connection string in the environment.
+        # Blob journal and save-to-container examples: Azurite, with SAS URLs and a connection string in the environment.
         Import-Module (Join-Path $RepoRoot 'tools/Azurite.psm1') -Force
         $script:Azurite = Start-VeoAzurite
         $script:SavedEnvironment = @{}
-        foreach ($name in 'VEO_API_KEY', 'VEO_BASE_URI', 'VEO_JOURNAL', 'TMPDIR', 'TEMP', 'TMP', 'VEO_JOURNAL_SAS_URL', 'VEO_STORAGE_CONNECTION_STRING') { $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
+        foreach ($name in 'VEO_API_KEY', 'VEO_BASE_URI', 'VEO_JOURNAL', 'TMPDIR', 'TEMP', 'TMP', 'VEO_JOURNAL_SAS_URL', 'VEO_STORAGE_CONNECTION_STRING', 'VEO_VIDEOS_SAS_URL') { $script:SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name) }
         # Examples connect the way users do: from the environment (or with what Connect-Veo reads from it).
         $env:VEO_API_KEY = $Emulator.ApiKey
         $env:VEO_BASE_URI = "$($Emulator.ApiUri)"
@@ -197,6 +197,7 @@ Describe 'The examples in docs/cmdlets run against the emulator' {
         $env:VEO_JOURNAL = Join-Path $TestDrive 'journal.jsonl'
         $env:VEO_JOURNAL_SAS_URL = New-VeoAzuriteSasUrl -Azurite $Azurite -Path 'veo-journal/runbook.jsonl'
         $env:VEO_STORAGE_CONNECTION_STRING = $Azurite.ConnectionString
+        $env:VEO_VIDEOS_SAS_URL = New-VeoAzuriteSasUrl -Azurite $Azurite -Path 'veo-videos'
         Get-ChildItem -LiteralPath $WorkDir -Force | Remove-Item -Recurse -Force
         Copy-Item -Path (Join-Path $FixturesPath 'sample.*') -Destination $WorkDir
         # What examples write to the temp folder ([IO.Path]::GetTempPath()) stays inside the test drive.

@@ -103,6 +103,77 @@ Describe 'docs/samples/New-VeoVideoRunbook.ps1 (Azure Automation)' {
     }
 }
 
+Describe 'docs/samples/New-VeoVideoRunbook.ps1 with the journal and the videos in Azure Blob Storage (Azurite)' {
+    BeforeAll {
+        Import-Module (Join-Path $RepoRoot 'tools/Azurite.psm1') -Force
+        $script:Azurite = Start-VeoAzurite
+        # Stand-ins for the Automation assets: the API key credential and the encrypted storage variable.
+        $global:VeoRunbookCredential = [pscredential]::new('automation-user', $Emulator.SecureKey)
+        function global:Get-AutomationPSCredential { param([Parameter(Mandatory)] [string] $Name) $global:VeoRunbookCredential }
+        $global:VeoRunbookStorage = $Azurite.ConnectionString
+        $global:VeoRunbookVariableRequests = [System.Collections.Generic.List[string]]::new()
+        function global:Get-AutomationVariable {
+            param([Parameter(Mandatory)] [string] $Name)
+            $global:VeoRunbookVariableRequests.Add($Name)
+            $global:VeoRunbookStorage
+        }
+        $script:BlobJournal = 'veo-journal/runbook.jsonl'
+        $script:BlobOutput = 'veo-videos/runbook'
+        $script:Sandbox = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sandbox')
+    }
+    AfterAll {
+        Remove-Item Function:\global:Get-AutomationVariable -ErrorAction SilentlyContinue
+        Remove-Variable -Scope Global -Name VeoRunbookCredential, VeoRunbookStorage, VeoRunbookVariableRequests -ErrorAction SilentlyContinue
+        Disconnect-Veo -ErrorAction SilentlyContinue
+        if ($script:Azurite) { Stop-VeoAzurite $script:Azurite }
+    }
+
+    It 'resumes what a job in another sandbox paid for and streams every video into the container, not to the disk' {
+        # An earlier job (another sandbox, long gone) submitted a video and was unloaded before saving it.
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $BlobJournal `
+            -StorageConnectionString (ConvertTo-SecureString $Azurite.ConnectionString -AsPlainText -Force)
+        $orphan = New-VeoVideo -Prompt 'left behind in another sandbox'
+        Disconnect-Veo
+        Reset-VeoEmulatorStats $Emulator
+
+        Push-Location -LiteralPath $Sandbox
+        try {
+            $results = @(& (Join-Path $Samples 'New-VeoVideoRunbook.ps1') -Prompt 'weekly status intro', 'a lighthouse at dawn' `
+                    -BaseUri "$($Emulator.ApiUri)" -OutputPath $BlobOutput -JournalPath $BlobJournal -StorageVariableName 'VeoStorage' `
+                    -PollIntervalSec 0.2 -ModuleName $ModulePath)
+        } finally { Pop-Location }
+
+        @($global:VeoRunbookVariableRequests) | Should -Be @('VeoStorage')
+        $results.Count | Should -Be 3
+        @($results | Where-Object Resumed).Uuid | Should -Be $orphan.Uuid
+        foreach ($result in $results) {
+            $result.Path | Should -Be "$($Azurite.BlobEndpoint)/$BlobOutput/$($result.Uuid).mp4"
+            $blob = Invoke-VeoAzuriteRequest -Azurite $Azurite -Path "$BlobOutput/$($result.Uuid).mp4"
+            $blob.StatusCode | Should -Be 200
+            $bytes = $blob.RawContentStream.ToArray()
+            $result.Length | Should -Be $bytes.Length
+            $sha = [Security.Cryptography.SHA256]::Create()
+            try { $hash = ([BitConverter]::ToString($sha.ComputeHash($bytes)) -replace '-').ToLowerInvariant() } finally { $sha.Dispose() }
+            $hash | Should -Be (Get-VeoEmulatorVideoHash -Emulator $Emulator -Uuid $result.Uuid).sha256
+        }
+        @(Get-ChildItem -LiteralPath $Sandbox -Recurse -Force).Count | Should -Be 0 -Because 'nothing is written to the sandbox disk'
+        $stats = Get-VeoEmulatorStats $Emulator
+        $stats.generations | Should -Be 2 -Because 'the resumed video is not generated again'
+        @($stats.cdnAuthorizationHeaders).Count | Should -Be 0
+
+        # The next job, anywhere, finds nothing left to do.
+        Reset-VeoEmulatorStats $Emulator
+        $again = @(& (Join-Path $Samples 'New-VeoVideoRunbook.ps1') -Prompt @() -BaseUri "$($Emulator.ApiUri)" -OutputPath $BlobOutput `
+                -JournalPath $BlobJournal -StorageVariableName 'VeoStorage' -PollIntervalSec 0.2 -ModuleName $ModulePath)
+        $again.Count | Should -Be 0
+        (Get-VeoEmulatorStats $Emulator).requests.'cdn-video' | Should -Be 0
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $BlobJournal `
+            -StorageConnectionString (ConvertTo-SecureString $Azurite.ConnectionString -AsPlainText -Force)
+        @(Get-VeoVideo | Where-Object { -not $_.SavedPath }).Count | Should -Be 0
+        @(Get-VeoVideo).SavedPath | ForEach-Object { $_ | Should -BeLike "$($Azurite.BlobEndpoint)/$BlobOutput/*" }
+    }
+}
+
 Describe 'docs/samples/Convert-ImageFolderToVideo.ps1 (nightly)' {
     BeforeAll {
         $script:Images = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'images')

@@ -90,7 +90,10 @@ Describe 'Storage secrets never leak' {
         $sasUrl = New-VeoAzuriteSasUrl -Azurite $Azurite -Path 'canary/journal.jsonl'
         $signature = [uri]::UnescapeDataString(([regex]::Match($sasUrl, 'sig=([^&]+)')).Groups[1].Value)
         $token = 'token-canary-' + [guid]::NewGuid().ToString('n')
-        $secrets = [ordered]@{ AccountKey = $StorageKey; SasSignature = $signature; EscapedSignature = [uri]::EscapeDataString($signature); AccessToken = $token }
+        $containerSas = New-VeoAzuriteSasUrl -Azurite $Azurite -Path 'canary-videos/by-sas'
+        $containerSignature = [uri]::UnescapeDataString(([regex]::Match($containerSas, 'sig=([^&]+)')).Groups[1].Value)
+        $secrets = [ordered]@{ AccountKey = $StorageKey; SasSignature = $signature; EscapedSignature = [uri]::EscapeDataString($signature); AccessToken = $token
+            ContainerSasSignature = $containerSignature; EscapedContainerSignature = [uri]::EscapeDataString($containerSignature) }
         $connection = ConvertTo-SecureString $Azurite.ConnectionString -AsPlainText -Force
         $wrongKey = ConvertTo-SecureString ($Azurite.ConnectionString -replace 'AccountKey=[^;]+', ('AccountKey=' + [Convert]::ToBase64String([byte[]](1..64)))) -AsPlainText -Force
         $transcript = Join-Path $TestDrive 'storage-transcript.txt'
@@ -103,14 +106,25 @@ Describe 'Storage secrets never leak' {
                 $sasSession = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath $sasUrl -PassThru -Verbose
                 New-VeoVideo -Prompt 'storage canary' -Verbose -Debug | Wait-VeoVideo -PollIntervalSec 0.1 -Verbose -Debug |
                     Save-VeoVideo -Destination (Join-Path $TestDrive 'storage-canary') -Verbose -Debug
+                # Saves into a container: by a SAS URL, by 'container/prefix' with the connection string, and refused (wrong key).
+                $blobVideo = New-VeoVideo -Prompt 'storage canary blob' -Verbose -Debug | Wait-VeoVideo -PollIntervalSec 0.1 -Verbose -Debug
+                $script:CanaryBlobUuid = $blobVideo.Uuid
+                $savedBlob = $blobVideo | Save-VeoVideo -Destination $containerSas -Provenance -Verbose -Debug
+                $savedBlob | Format-List * -Force | Out-String
+                $savedBlob | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+                Get-VeoVideo -Uuid $blobVideo.Uuid | Format-List * -Force | Out-String
                 $sasSession | Format-List * -Force | Out-String
                 $sasSession | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
                 [System.Management.Automation.PSSerializer]::Serialize($sasSession, 3)
                 $keySession = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString $connection -PassThru -Verbose
                 Get-VeoVideo -Verbose -Debug
+                $blobVideo | Save-VeoVideo -Destination 'canary-videos/by-key' -Provenance -Verbose -Debug | Format-List * -Force | Out-String
                 $keySession | Format-List * -Force | Out-String
+                $keySession | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+                [System.Management.Automation.PSSerializer]::Serialize($keySession, 3)
                 Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString $wrongKey -Verbose
                 try { Get-VeoVideo -Verbose -Debug } catch { $_; $_.Exception | Format-List * -Force | Out-String }
+                try { $blobVideo | Save-VeoVideo -Destination 'canary-videos/wrong-key' -Verbose -Debug -ErrorAction Stop } catch { $_; $_.Exception | Format-List * -Force | Out-String }
                 try { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath "$($Azurite.BlobEndpoint)/canary/journal.jsonl" -StorageAccessToken (ConvertTo-SecureString $token -AsPlainText -Force) -Verbose } catch { $_ }
                 try { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -JournalPath 'canary/journal.jsonl' -StorageConnectionString (ConvertTo-SecureString "AccountKey=$StorageKey;nonsense" -AsPlainText -Force) } catch { $_ }
             } *>&1 | Out-String
@@ -122,7 +136,16 @@ Describe 'Storage secrets never leak' {
 
         $captured | Should -Match 'storage canary' -Because 'the capture must hold the run it searches'
         $captured | Should -Match 'StorageFailed|HTTP 403'
+        $captured | Should -Match 'canary-videos/by-sas/' -Because 'the capture must hold the save into a container'
+        $captured | Should -Match 'canary-videos/by-key/'
+        $captured | Should -Match 'canary-videos/wrong-key'
+        $storedText = foreach ($path in 'canary/journal.jsonl', "canary-videos/by-sas/$CanaryBlobUuid.mp4.json", "canary-videos/by-key/$CanaryBlobUuid.mp4.json") {
+            $stored = Invoke-VeoAzuriteRequest -Azurite $Azurite -Path $path
+            $stored.StatusCode | Should -Be 200 -Because "$path was written"
+            [Text.Encoding]::UTF8.GetString($stored.RawContentStream.ToArray())
+        }
         $places = [ordered]@{
+            Stored        = $storedText -join "`n"
             Streams       = $captured
             Transcript    = Get-Content -Raw -LiteralPath $transcript
             ErrorVariable = ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception)" }) -join "`n"

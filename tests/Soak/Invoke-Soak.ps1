@@ -13,6 +13,8 @@
     so this cannot be zero; it is counted (ChargedUuidNeverLearned) and every such request must be
     journaled as outcome-unknown. Work that fails after retries is resumed from the journal, as a
     runbook would on its next run.
+    With -Storage Blob the journal is an append blob and the videos are streamed into a blob container, both in
+    Azurite (started here, on 127.0.0.1): the cloud runbook's setup, with the same figures.
     Returns one object with the figures (also printed).
 #>
 [CmdletBinding()]
@@ -22,6 +24,7 @@ param(
     [double] $FaultRate = 0.2,
     [double] $JobSeconds = 2,
     [int] $MaxResumePasses = 5,
+    [ValidateSet('File', 'Blob')] [string] $Storage = 'File',
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "veo31-soak-$([guid]::NewGuid().ToString('n'))")
 )
 $ErrorActionPreference = 'Stop'
@@ -54,13 +57,23 @@ $template = New-VeoSamplePng -Path (Join-Path $imageDir 'template.png') -Width 3
 for ($i = 1; $i -le $imageJobs; $i++) { Copy-Item -LiteralPath $template.FullName -Destination (Join-Path $imageDir "image-$i.png") }
 Remove-Item -LiteralPath $template.FullName
 
+$azurite = $null
+$connect = @{}
+if ($Storage -eq 'Blob') {
+    Import-Module (Join-Path $repoRoot 'tools/Azurite.psm1') -Force
+    $azurite = Start-VeoAzurite
+    $run = [guid]::NewGuid().ToString('n').Substring(0, 8)
+    $connect = @{ JournalPath = "veo-soak/journal-$run.jsonl"; StorageConnectionString = (ConvertTo-SecureString $azurite.ConnectionString -AsPlainText -Force) }
+    $videoContainer = "veo-soak-videos/$run"
+    $videoDir = $videoContainer
+}
 $emulator = Start-VeoEmulator -ArgumentList '--job-seconds', $JobSeconds, '--faults', $faultSpec, '--credits', ($Jobs * 4)
 $savedJournal = $env:VEO_JOURNAL
 $env:VEO_JOURNAL = Join-Path $WorkPath 'journal.jsonl'
 $process = [Diagnostics.Process]::GetCurrentProcess()
 $clock = [Diagnostics.Stopwatch]::StartNew()
 try {
-    Connect-Veo -BaseUri $emulator.ApiUri -ApiKey $emulator.SecureKey
+    Connect-Veo -BaseUri $emulator.ApiUri -ApiKey $emulator.SecureKey @connect
     $errors = [Collections.Generic.List[object]]::new()
 
     $texts = 1..$textJobs | ForEach-Object { "soak text job $_" } |
@@ -105,17 +118,36 @@ try {
     $corrupt = 0
     foreach ($uuid in $savedByUuid.Keys) {
         $path = $savedByUuid[$uuid]
-        if (-not (Test-Path -LiteralPath $path)) { $corrupt++; continue }
         if (-not $expected.ContainsKey('hash')) { $expected.hash = (Get-VeoEmulatorVideoHash $emulator -Uuid $uuid).sha256 }
+        if ($azurite) {
+            # The journal holds the blob's URL: read the blob back and hash it.
+            $blob = Invoke-VeoAzuriteRequest -Azurite $azurite -Path $path.Substring("$($azurite.BlobEndpoint)/".Length)
+            if ($blob.StatusCode -ne 200) { $corrupt++; continue }
+            $sha = [Security.Cryptography.SHA256]::Create()
+            try { $hash = [BitConverter]::ToString($sha.ComputeHash($blob.RawContentStream.ToArray())) -replace '-' } finally { $sha.Dispose() }
+            if ($hash -ne $expected.hash.ToUpperInvariant()) { $corrupt++ }
+            continue
+        }
+        if (-not (Test-Path -LiteralPath $path)) { $corrupt++; continue }
         if ((Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash -ne $expected.hash.ToUpperInvariant()) { $corrupt++ }
     }
-    $partials = @(Get-ChildItem -LiteralPath $videoDir -File -ErrorAction SilentlyContinue | Where-Object Extension -ne '.mp4')
+    $partials = if ($azurite) {
+        # Every committed blob of the run must be a whole video the journal knows.
+        $list = Invoke-WebRequest -Uri ((New-VeoAzuriteSasUrl -Azurite $azurite -Path 'veo-soak-videos') + "&restype=container&comp=list&prefix=$run/") `
+            -Headers @{ 'x-ms-version' = '2019-12-12' } -NoProxy
+        $names = ([xml]([Text.Encoding]::UTF8.GetString($list.RawContentStream.ToArray()) -replace '^\uFEFF', '')).EnumerationResults.Blobs.Blob | Where-Object { $_ } | ForEach-Object { $_.Name }
+        $known = @{}; foreach ($url in $savedByUuid.Values) { $known[$url.Substring("$($azurite.BlobEndpoint)/veo-soak-videos/".Length)] = $true }
+        @($names | Where-Object { -not $known.ContainsKey($_) })
+    } else {
+        @(Get-ChildItem -LiteralPath $videoDir -File -ErrorAction SilentlyContinue | Where-Object Extension -ne '.mp4')
+    }
     $requests = ($stats.requests.PSObject.Properties | Measure-Object -Property Value -Sum).Sum
     $outcomeUnknown = @($submitErrors | Where-Object { $_.FullyQualifiedErrorId -like 'GenerationOutcomeUnknown,*' }).Count
 
     $figures = [pscustomobject]@{
         Jobs                      = $Jobs
         FaultRate                 = $FaultRate
+        Journal                   = if ($azurite) { 'Blob (videos in a container)' } else { 'File' }
         UploadsFailed             = @($uploadErrors).Count
         SubmitOutcomeUnknown      = $outcomeUnknown
         AcceptedByApi             = $emulatorJobs.Count
@@ -136,5 +168,6 @@ try {
     $env:VEO_JOURNAL = $savedJournal
     Disconnect-Veo -ErrorAction SilentlyContinue
     Stop-VeoEmulator $emulator
+    if ($azurite) { Stop-VeoAzurite $azurite }
     Remove-Item -LiteralPath $WorkPath -Recurse -Force -ErrorAction SilentlyContinue
 }

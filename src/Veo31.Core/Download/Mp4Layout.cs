@@ -1,59 +1,73 @@
-using System.IO;
-using System.Threading.Tasks;
+using System;
 
 namespace Veo31.Core.Download
 {
     /// <summary>
     /// The top-level boxes of an MP4 (ISO BMFF) file each start with their size, so a file whose boxes end exactly at
-    /// its length is whole, and one cut short is not. Used when the server gave no other way to tell.
+    /// its length is whole, and one cut short is not. Used when the server gave no other way to tell. Fed the bytes as they
+    /// are written (in order, from the start), so it works for any destination, including one that cannot be read back.
     /// </summary>
-    internal static class Mp4Layout
+    internal sealed class Mp4Layout
     {
-        public static async Task<bool> SpansExactlyAsync(FileStream file, long length)
+        private readonly byte[] _header = new byte[16];
+        private int _headerRead;
+        private long _position;
+        // Where the box being read ends; the next box header starts there.
+        private long _boxEnd;
+        private bool _malformed;
+        private bool _runsToEnd;
+
+        /// <summary>Takes the next bytes of the file.</summary>
+        public void Append(byte[] buffer, int offset, int count)
         {
-            long restore = file.Position;
-            try
+            int end = offset + count;
+            while (offset < end && !_malformed && !_runsToEnd)
             {
-                var header = new byte[16];
-                long offset = 0;
-                while (offset < length)
+                if (_position < _boxEnd)
                 {
-                    if (length - offset < 8) return false;
-                    file.Seek(offset, SeekOrigin.Begin);
-                    if (await ReadAsync(file, header, 8).ConfigureAwait(false) < 8) return false;
-                    long size = ((long)header[0] << 24) | ((long)header[1] << 16) | ((long)header[2] << 8) | header[3];
-                    if (size == 0) return true; // the last box runs to the end of the file
-                    if (size == 1)
-                    {
-                        if (length - offset < 16 || await ReadAsync(file, header, 8).ConfigureAwait(false) < 8) return false;
-                        size = 0;
-                        for (int i = 0; i < 8; i++) size = (size << 8) | header[i];
-                        if (size < 16) return false;
-                    }
-                    else if (size < 8)
-                    {
-                        return false;
-                    }
-                    offset += size;
+                    int skip = (int)Math.Min(end - offset, _boxEnd - _position);
+                    offset += skip;
+                    _position += skip;
+                    continue;
                 }
-                return offset == length;
+                _header[_headerRead++] = buffer[offset++];
+                _position++;
+                ReadHeaderIfComplete();
             }
-            finally
-            {
-                file.Seek(restore, SeekOrigin.Begin);
-            }
+            _position += end - offset; // bytes after a malformed header or inside a box that runs to the end
         }
 
-        private static async Task<int> ReadAsync(FileStream file, byte[] buffer, int count)
+        /// <summary>True when the bytes so far are a whole number of boxes (or end inside a last box that runs to the end).</summary>
+        public bool SpansExactly => !_malformed && (_runsToEnd || (_headerRead == 0 && _position == _boxEnd));
+
+        private void ReadHeaderIfComplete()
         {
-            int read = 0;
-            while (read < count)
+            if (_headerRead < 8) return;
+            long size = ((long)_header[0] << 24) | ((long)_header[1] << 16) | ((long)_header[2] << 8) | _header[3];
+            if (size == 0)
             {
-                int n = await file.ReadAsync(buffer, read, count - read).ConfigureAwait(false);
-                if (n == 0) break;
-                read += n;
+                _runsToEnd = true; // the last box runs to the end of the file
+                return;
             }
-            return read;
+            long start = _position - _headerRead;
+            if (size == 1)
+            {
+                if (_headerRead < 16) return; // a 64-bit size follows the type
+                size = 0;
+                for (int i = 8; i < 16; i++) size = (size << 8) | _header[i];
+                if (size < 16)
+                {
+                    _malformed = true;
+                    return;
+                }
+            }
+            else if (size < 8)
+            {
+                _malformed = true;
+                return;
+            }
+            _boxEnd = start + size;
+            _headerRead = 0;
         }
     }
 }

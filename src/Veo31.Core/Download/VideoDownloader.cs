@@ -4,7 +4,6 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
@@ -16,9 +15,10 @@ using Veo31.Core.Text;
 namespace Veo31.Core.Download
 {
     /// <summary>
-    /// Streams a video to a temporary file beside the destination, resumes a broken transfer with Range only when the server
-    /// proves it is the same version (If-Range, then the 206's validator and total are checked), checks the length and
-    /// renames into place: the destination is either one version of the video in full, or absent. Requests never carry
+    /// Streams a video into a sink (a temporary file renamed into place, a blob committed at the end), resumes a broken
+    /// transfer with Range only when the server proves it is the same version (If-Range, then the 206's validator and total
+    /// are checked), checks the length and completes the sink: the destination is either one version of the video in full,
+    /// or absent. Requests never carry
     /// the API key, whatever the host, and ask for the bytes as stored (Accept-Encoding: identity).
     /// </summary>
     internal sealed class VideoDownloader
@@ -32,64 +32,56 @@ namespace Veo31.Core.Download
 
         private VeoClientOptions Options => _transport.Options;
 
-        public async Task<DownloadResult> DownloadAsync(string videoUrl, string destinationFile, bool overwrite,
+        public Task<DownloadResult> DownloadAsync(string videoUrl, string destinationFile, bool overwrite,
+            IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+            => DownloadToAsync(videoUrl, new FileVideoSink(destinationFile, overwrite), progress, cancellationToken);
+
+        /// <summary>Streams the video into the sink, which makes it visible only when it is complete; the hash is of the bytes written.</summary>
+        public async Task<DownloadResult> DownloadToAsync(string videoUrl, IVideoSink sink,
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
+            if (sink == null) throw new ArgumentNullException(nameof(sink));
             Uri source = UrlRules.CheckDownloadUri(videoUrl, _transport.BaseUri);
-            string destination = ResolveDestination(destinationFile, overwrite);
-            cancellationToken.ThrowIfCancellationRequested();
-
-            string partial = destination + ".partial-" + RandomSuffix();
-            var state = new DownloadState(source);
+            using var state = new DownloadState(source);
             int attempts = 0;
-            string sha256;
             try
             {
-                using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, useAsync: true))
+                await sink.OpenAsync(cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                try
                 {
-                    try
-                    {
-                        await _transport.RunTransferAsync(
-                            token => TransferWithResumesAsync(state, file, progress, () => ++attempts, token), cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (VeoException ex) when (ex.IsTransient && state.MostWritten > 0)
-                    {
-                        throw new VeoException(VeoErrorKind.DownloadIncomplete,
-                            "The video transfer stopped after " + state.Written + " bytes (" + ex.Message.TrimEnd('.') + ").", ex)
-                        { HttpStatus = ex.HttpStatus };
-                    }
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    if (state.Total.HasValue && file.Length != state.Total.Value)
-                        throw new VeoException(VeoErrorKind.DownloadIncomplete,
-                            "The video has " + file.Length + " bytes on disk; the server announced " + state.Total.Value + ".");
-                    // Read back from the file this stream holds exclusively: the hash of the bytes on disk, whatever
-                    // resumes and restarts it took to write them.
-                    file.Position = 0;
-                    sha256 = await Files.Sha256Hex.OfStreamAsync(file, cancellationToken).ConfigureAwait(false);
+                    await _transport.RunTransferAsync(
+                        token => TransferWithResumesAsync(state, sink, progress, () => ++attempts, token), cancellationToken).ConfigureAwait(false);
                 }
-                MoveIntoPlace(partial, destination, overwrite);
-                return new DownloadResult { Path = destination, Length = state.Written, Resumes = state.RangeRequests, Sha256 = sha256 };
+                catch (VeoException ex) when (ex.IsTransient && state.MostWritten > 0)
+                {
+                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                        "The video transfer stopped after " + state.Written + " bytes (" + ex.Message.TrimEnd('.') + ").", ex)
+                    { HttpStatus = ex.HttpStatus };
+                }
+                if (state.Total.HasValue && state.Written != state.Total.Value)
+                    throw new VeoException(VeoErrorKind.DownloadIncomplete,
+                        "The video has " + state.Written + " bytes written; the server announced " + state.Total.Value + ".");
+                // The hash of the bytes written, whatever resumes and restarts it took to write them.
+                string sha256 = state.Sha256();
+                await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                return new DownloadResult { Path = sink.Location, Length = state.Written, Resumes = state.RangeRequests, Sha256 = sha256 };
             }
             catch (VeoException ex)
             {
                 ex.Attempts = Math.Max(ex.Attempts, attempts);
-                TryDelete(partial);
-                throw;
-            }
-            catch (OperationCanceledException)
-            {
-                TryDelete(partial);
+                sink.Abandon();
                 throw;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                TryDelete(partial);
-                throw new VeoException(VeoErrorKind.DownloadIncomplete, "The video could not be written to '" + destination + "': " + ex.Message, ex)
+                sink.Abandon();
+                throw new VeoException(VeoErrorKind.DownloadIncomplete, "The video could not be written to '" + sink.Location + "': " + ex.Message, ex)
                 { Attempts = attempts };
             }
             catch
             {
-                TryDelete(partial);
+                sink.Abandon();
                 throw;
             }
         }
@@ -98,7 +90,7 @@ namespace Veo31.Core.Download
         /// One attempt of the retry pipeline. A break after bytes were kept on a resumable version goes on at once (resuming
         /// is cheap and does not spend the retry budget); any other transient failure goes back to the pipeline.
         /// </summary>
-        private async Task TransferWithResumesAsync(DownloadState state, FileStream file, IProgress<TransferProgress>? progress,
+        private async Task TransferWithResumesAsync(DownloadState state, IVideoSink sink, IProgress<TransferProgress>? progress,
             Func<int> countAttempt, CancellationToken cancellationToken)
         {
             int maxResumes = Math.Max(0, Options.MaxRetryCount) + 3;
@@ -108,7 +100,7 @@ namespace Veo31.Core.Download
                 long before = state.Written;
                 try
                 {
-                    await TransferOnceAsync(state, file, progress, cancellationToken).ConfigureAwait(false);
+                    await TransferOnceAsync(state, sink, progress, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (VeoException ex) when (ex.IsTransient && state.Written > before && state.CanResume)
@@ -120,10 +112,10 @@ namespace Veo31.Core.Download
             }
         }
 
-        private async Task TransferOnceAsync(DownloadState state, FileStream file, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        private async Task TransferOnceAsync(DownloadState state, IVideoSink sink, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
             // Bytes of a version the server cannot prove again are not continued: start over rather than splice.
-            if (state.Written > 0 && !state.CanResume) state.Restart(file);
+            if (state.Written > 0 && !state.CanResume) state.Restart(sink);
             Uri current = state.Source;
             for (int redirects = 0; ; redirects++)
             {
@@ -144,9 +136,9 @@ namespace Veo31.Core.Download
                         current = NextRedirect(current, response.Headers.Location, redirects);
                         continue;
                     }
-                    if (!PrepareForBody(state, file, response, status))
+                    if (!PrepareForBody(state, sink, response, status))
                         return; // 416 on a transfer already complete
-                    await CopyBodyAsync(state, file, response, watch, progress).ConfigureAwait(false);
+                    await CopyBodyAsync(state, sink, response, watch, progress).ConfigureAwait(false);
                     return;
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -193,20 +185,20 @@ namespace Veo31.Core.Download
         }
 
         /// <summary>Checks the status and lines the file up with what the body will contain; false when nothing is left to read.</summary>
-        private static bool PrepareForBody(DownloadState state, FileStream file, HttpResponseMessage response, int status)
+        private static bool PrepareForBody(DownloadState state, IVideoSink sink, HttpResponseMessage response, int status)
         {
             switch (status)
             {
                 case 200:
                     // The whole file: a new version (If-Range did not match) or the Range was ignored. Write it from zero.
-                    if (state.Written > 0) state.Restart(file);
+                    if (state.Written > 0) state.Restart(sink);
                     BeginVersion(state, response);
                     return true;
                 case 206:
                     string? mismatch = state.Written == 0 ? "a range that was not asked for" : VersionMismatch(state, response);
                     if (mismatch != null)
                     {
-                        state.Restart(file);
+                        state.Restart(sink);
                         throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server answered the resume with " + mismatch + "; restarting from the beginning.")
                         { HttpStatus = 206, IsTransient = true };
                     }
@@ -215,7 +207,7 @@ namespace Veo31.Core.Download
                     ContentRangeHeaderValue? unsatisfied = response.Content?.Headers.ContentRange;
                     if (state.Total.HasValue && state.Written == state.Total.Value && (unsatisfied?.Length ?? state.Total) == state.Total)
                         return false;
-                    state.Restart(file);
+                    state.Restart(sink);
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server refused the resume range; restarting.")
                     { HttpStatus = 416, IsTransient = true };
                 default:
@@ -268,7 +260,7 @@ namespace Veo31.Core.Download
             return response.Content?.Headers.LastModified == state.LastModified ? null : "another version of the file (its Last-Modified changed)";
         }
 
-        private async Task CopyBodyAsync(DownloadState state, FileStream file, HttpResponseMessage response, AttemptWatch watch,
+        private async Task CopyBodyAsync(DownloadState state, IVideoSink sink, HttpResponseMessage response, AttemptWatch watch,
             IProgress<TransferProgress>? progress)
         {
             if (response.Content == null) return;
@@ -300,18 +292,19 @@ namespace Veo31.Core.Download
                 if (state.Written + read > Options.MaxVideoBytes)
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video is larger than MaxVideoBytes (" + Options.MaxVideoBytes + " bytes); a body that never ends is not saved.");
-                await file.WriteAsync(buffer, 0, read, watch.Token).ConfigureAwait(false);
-                state.Written += read;
-                state.MostWritten = Math.Max(state.MostWritten, state.Written);
+                // A slow destination (a block staged to storage) is not a stalled download.
+                watch.Rearm();
+                await sink.WriteAsync(buffer, 0, read, watch.Token).ConfigureAwait(false);
+                state.Accepted(buffer, 0, read);
                 watch.Rearm();
                 progress?.Report(new TransferProgress(state.Written, state.Total));
             }
             if (state.Total.HasValue && state.Written < state.Total.Value)
                 throw VeoErrors.ConnectionFailed("The video download",
                     new IOException("The transfer ended after " + state.Written + " of " + state.Total.Value + " bytes."), neverSent: false);
-            if (state.LengthUnprovable && !await Mp4Layout.SpansExactlyAsync(file, state.Written).ConfigureAwait(false))
+            if (state.LengthUnprovable && !state.Layout.SpansExactly)
             {
-                state.Restart(file);
+                state.Restart(sink);
                 throw VeoErrors.ConnectionFailed("The video download",
                     new IOException("The connection closed after " + state.Written + " bytes, before the end the video's own layout announces."), neverSent: false);
             }
@@ -321,59 +314,6 @@ namespace Veo31.Core.Download
         {
             EntityTagHeaderValue? etag = response.Headers.ETag;
             return etag != null && !etag.IsWeak ? etag.Tag : null;
-        }
-
-        private static string ResolveDestination(string destinationFile, bool overwrite)
-        {
-            if (string.IsNullOrWhiteSpace(destinationFile))
-                throw new VeoException(VeoErrorKind.UnsafePath, "A destination file is required.");
-            string full;
-            try
-            {
-                full = Path.GetFullPath(destinationFile);
-            }
-            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException || ex is System.Security.SecurityException)
-            {
-                throw new VeoException(VeoErrorKind.UnsafePath, "The destination '" + destinationFile + "' is not a valid path.", ex);
-            }
-            if (Directory.Exists(full))
-                throw new VeoException(VeoErrorKind.UnsafePath, "The destination '" + full + "' is a folder; give a file name.");
-            if (!overwrite && File.Exists(full))
-                throw new VeoException(VeoErrorKind.FileExists, "The file '" + full + "' already exists; use overwrite (-Force) to replace it.");
-            string? directory = Path.GetDirectoryName(full);
-            try
-            {
-                if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new VeoException(VeoErrorKind.UnsafePath, "The folder '" + directory + "' cannot be created: " + ex.Message, ex);
-            }
-            return full;
-        }
-
-        private static void MoveIntoPlace(string partial, string destination, bool overwrite)
-        {
-            try
-            {
-                AtomicFileMove.Move(partial, destination, overwrite);
-            }
-            catch (IOException ex) when (!overwrite && File.Exists(destination))
-            {
-                throw new VeoException(VeoErrorKind.FileExists, "The file '" + destination + "' appeared while the video was downloading; it was not replaced.", ex);
-            }
-        }
-
-        private static string RandomSuffix()
-        {
-            var bytes = new byte[4];
-            using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(bytes);
-            return BitConverter.ToString(bytes).Replace("-", "").ToLowerInvariant();
-        }
-
-        private static void TryDelete(string path)
-        {
-            try { File.Delete(path); } catch (Exception) { /* best effort: the partial is named so it is recognisable */ }
         }
     }
 }

@@ -115,6 +115,15 @@ namespace Veo31.Core.Files
             return full;
         }
 
+        /// <summary>The same rule for a place that is not a folder (a blob container): fileName as the relative path it names
+        /// inside any folder, with '/' between its parts; UnsafePath if it would land outside.</summary>
+        public static string RelativeInside(string fileName)
+        {
+            string root = Path.GetFullPath(Path.Combine(Path.GetTempPath(), "veo31-relative"));
+            string full = ResolveInside(root, fileName);
+            return full.Substring(root.TrimEnd(Path.DirectorySeparatorChar).Length + 1).Replace(Path.DirectorySeparatorChar, '/');
+        }
+
         internal static void CheckFileName(string fileName)
         {
             if (string.IsNullOrWhiteSpace(fileName))

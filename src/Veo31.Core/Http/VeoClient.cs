@@ -161,6 +161,13 @@ namespace Veo31.Core.Http
             return InFlight(() => _downloader.DownloadAsync(videoUrl, destinationFile, overwrite, progress, cancellationToken));
         }
 
+        /// <summary>Streams videoUrl into a sink (a blob, ...) that makes it visible only when complete; the same rules as a file.</summary>
+        public Task<DownloadResult> DownloadVideoToAsync(string videoUrl, IVideoSink sink, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        {
+            ThrowIfDisposed();
+            return InFlight(() => _downloader.DownloadToAsync(videoUrl, sink, progress, cancellationToken));
+        }
+
         /// <summary>
         /// Closes the client: later calls throw ObjectDisposedException at once, while calls already running finish on the
         /// open connection (each bounded by its own timeouts) and the HttpClient is released when the last one ends. Aborting

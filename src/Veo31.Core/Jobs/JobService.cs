@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Veo31.Core.Download;
 using Veo31.Core.Errors;
 using Veo31.Core.Http;
 using Veo31.Core.Journal;
@@ -243,6 +244,14 @@ namespace Veo31.Core.Jobs
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
             DownloadResult result = await Client.DownloadVideoAsync(videoUrl, destinationFile, overwrite, progress, cancellationToken).ConfigureAwait(false);
+            return new JobResult<DownloadResult>(result, TryJournal(() => Journal.RecordSaved(uuid, result.Path)));
+        }
+
+        /// <summary>Streams a completed job's video into a sink (a blob), then records where it went (its location, never a secret).</summary>
+        public async Task<JobResult<DownloadResult>> SaveToAsync(string uuid, string videoUrl, IVideoSink sink,
+            IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        {
+            DownloadResult result = await Client.DownloadVideoToAsync(videoUrl, sink, progress, cancellationToken).ConfigureAwait(false);
             return new JobResult<DownloadResult>(result, TryJournal(() => Journal.RecordSaved(uuid, result.Path)));
         }
 

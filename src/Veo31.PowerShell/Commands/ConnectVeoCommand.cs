@@ -113,9 +113,10 @@ namespace Veo31.PowerShell.Commands
             try
             {
                 SpendingLimits limits = ResolveLimits();
-                JobJournal journal = JournalLocation.Open(SessionState.Path, JournalPath, ResolveStorageAuth(), options.AttemptTimeout, options.Proxy);
+                StorageAuth storage = ResolveStorageAuth();
+                JobJournal journal = JournalLocation.Open(SessionState.Path, JournalPath, storage, options.AttemptTimeout, options.Proxy);
                 var client = new VeoClient(options, key);
-                session = new VeoSession(client, journal, limits);
+                session = new VeoSession(client, journal, limits, storage);
             }
             catch (VeoException ex)
             {

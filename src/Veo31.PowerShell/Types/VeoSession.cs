@@ -1,11 +1,13 @@
 using System;
 using System.Globalization;
 using System.Management.Automation.Runspaces;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
 using Veo31.Core.Journal;
+using Veo31.Storage;
 
 namespace Veo31.PowerShell
 {
@@ -22,8 +24,9 @@ namespace Veo31.PowerShell
         private bool _retired;
         private int _disposed;
 
-        internal VeoSession(VeoClient client, JobJournal journal, SpendingLimits limits)
+        internal VeoSession(VeoClient client, JobJournal journal, SpendingLimits limits, StorageAuth? storage = null)
         {
+            Storage = storage ?? StorageAuth.None;
             Jobs = new JobService(client, journal, limits);
             ConnectedAt = DateTimeOffset.Now;
         }
@@ -56,6 +59,11 @@ namespace Veo31.PowerShell
         internal JobService Jobs { get; }
         internal VeoClient Client => Jobs.Client;
         internal JobJournal Journal => Jobs.Journal;
+        /// <summary>The storage credential Connect-Veo was given (SecureStrings inside; internal, so never shown), for the blob
+        /// journal and for Save-VeoVideo to a container.</summary>
+        internal StorageAuth Storage { get; }
+        /// <summary>Storage goes through the same explicit proxy as the API (null: the environment's).</summary>
+        internal IWebProxy? StorageProxy => Client.Options.Proxy;
 
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
             "Veo session to {0} (connected {1:u}{2})", BaseUri, ConnectedAt.ToUniversalTime(), IsOpen ? "" : ", closed");
