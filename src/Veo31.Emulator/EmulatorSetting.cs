@@ -126,7 +126,8 @@ internal sealed class EmulatorSetting<T> : EmulatorSetting
         }
         catch (ArgumentException e)
         {
-            problem = e.Message.TrimEnd('.');
+            // A check that delegates to a type's own validation (FaultRule.Validate) reports its message as is.
+            throw new ArgumentException($"{Label}: {e.Message}", e);
         }
         if (problem is not null) throw new ArgumentException($"{Label} {problem} (got '{_kind.Format(value)}').");
     }

@@ -100,6 +100,24 @@ public class SettingsTests
     }
 
     [Fact]
+    public void A_bare_boolean_flag_means_true_and_other_bare_flags_need_a_value()
+    {
+        foreach (var setting in EmulatorSettings.All)
+        {
+            if (setting.ValueType == typeof(bool))
+            {
+                Assert.Equal("true", setting.TextIn(EmulatorOptions.Parse(["--" + setting.Flag])));
+                Assert.Equal("true", setting.TextIn(EmulatorOptions.Parse(["--" + setting.Flag, "--seed", "1"])));
+            }
+            else
+            {
+                var e = Assert.Throws<ArgumentException>(() => EmulatorOptions.Parse(["--" + setting.Flag]));
+                Assert.Equal($"{setting.Label} needs a value.", e.Message);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Get_config_lists_exactly_the_run_time_settings()
     {
         await using var emu = await TestEmulator.StartAsync();
