@@ -169,7 +169,7 @@ internal sealed class ApiEndpoints(EmulatorState state, FaultResponder faults)
         }
     }
 
-    private string? Validate(GenerationRequest request, EmulatorConfig config)
+    private string? Validate(GenerationRequest request, EmulatorOptions config)
     {
         if (request.GenerationType is null) return "generationType is required";
         if (!GenerationTypes.Contains(request.GenerationType)) return $"generationType must be one of {string.Join(", ", GenerationTypes)}";

@@ -38,12 +38,13 @@ internal sealed class ControlEndpoints(EmulatorServer server)
                     return;
                 }
                 case "config" when HttpMethods.IsGet(method):
-                    await ApiResponses.WriteObjectAsync(context, 200, server.GetConfig());
+                    await ApiResponses.WriteObjectAsync(context, 200, EmulatorSettings.ConfigOf(server.GetConfig()));
                     return;
                 case "config" when HttpMethods.IsPost(method):
                 {
-                    var patch = await ReadAsync<EmulatorConfigPatch>(context) ?? new EmulatorConfigPatch();
-                    await ApiResponses.WriteObjectAsync(context, 200, server.UpdateConfig(patch));
+                    using var patch = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+                    var config = server.UpdateConfig(next => EmulatorSettings.ApplyPatch(next, patch.RootElement));
+                    await ApiResponses.WriteObjectAsync(context, 200, EmulatorSettings.ConfigOf(config));
                     return;
                 }
                 case "faults" when HttpMethods.IsGet(method):

@@ -183,9 +183,20 @@ public sealed class EmulatorServer : IAsyncDisposable
     public void AddFault(FaultRule rule) => _state.Faults.Add(rule);
     public void ClearFaults() => _state.Faults.Clear();
 
-    public EmulatorConfig GetConfig() => _state.Config;
-    /// <exception cref="ArgumentException">A value out of range.</exception>
-    public EmulatorConfig UpdateConfig(EmulatorConfigPatch patch) => _state.UpdateConfig(patch);
+    /// <summary>A copy of the settings in force (changing it changes nothing: use <see cref="UpdateConfig"/>).</summary>
+    public EmulatorOptions GetConfig() => _state.Config.Copy();
+
+    /// <summary>
+    /// Changes settings while the emulator runs, e.g. <c>UpdateConfig(c =&gt; c.RateLimitStatus = 10)</c>: <paramref name="change"/>
+    /// edits a copy, which is checked as the command line is and then takes effect at once. Only settings with a config
+    /// name in <see cref="EmulatorSettings.All"/> may change. Returns a copy of the new settings.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value out of range, or a change of a setting fixed at start; nothing changes.</exception>
+    public EmulatorOptions UpdateConfig(Action<EmulatorOptions> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return _state.UpdateConfig(change).Copy();
+    }
 
     /// <summary>Adds a key or sets its credits.</summary>
     public void SetCredits(string key, long credits)

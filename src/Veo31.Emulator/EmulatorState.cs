@@ -5,14 +5,14 @@ namespace Veo31.Emulator;
 /// <summary>Everything the two origins share.</summary>
 internal sealed class EmulatorState : IDisposable
 {
-    private EmulatorConfig _config;
+    private EmulatorOptions _config;
     private readonly object _configLock = new();
     private readonly CancellationTokenSource _stopping = new();
 
     public EmulatorState(EmulatorOptions options)
     {
         Options = options;
-        _config = EmulatorConfig.From(options);
+        _config = options.Copy();
         Keys = new KeyStore(options.Keys, options.Credits);
         Faults = new FaultSet(options.Seed, options.Faults);
         EstimatedTimes = new EstimatedTimeReporter(options.Seed);
@@ -25,8 +25,10 @@ internal sealed class EmulatorState : IDisposable
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The options the emulator started with.</summary>
     public EmulatorOptions Options { get; }
-    public EmulatorConfig Config => Volatile.Read(ref _config);
+    /// <summary>The settings in force now: the start options as changed at run time. Replaced, never changed in place.</summary>
+    public EmulatorOptions Config => Volatile.Read(ref _config);
     public KeyStore Keys { get; }
     public JobStore Jobs { get; } = new();
     public UploadStore Uploads { get; } = new();
@@ -43,11 +45,14 @@ internal sealed class EmulatorState : IDisposable
     /// <summary>Cancelled when the server shuts down, so endless fault bodies (slowBody) end promptly.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public EmulatorConfig UpdateConfig(EmulatorConfigPatch patch)
+    /// <exception cref="ArgumentException">A value out of range, or a change of a setting fixed at start.</exception>
+    public EmulatorOptions UpdateConfig(Action<EmulatorOptions> change)
     {
         lock (_configLock)
         {
-            var next = _config.With(patch);
+            var next = _config.Copy();
+            change(next);
+            EmulatorSettings.CheckChange(_config, next);
             Volatile.Write(ref _config, next);
             return next;
         }

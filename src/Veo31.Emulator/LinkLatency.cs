@@ -11,7 +11,7 @@ internal sealed class LinkLatency(int? seed)
     private readonly object _diceLock = new();
 
     /// <summary>Waits this request's latency; false when the client went away or the emulator is stopping meanwhile.</summary>
-    public async Task<bool> WaitAsync(EmulatorConfig config, CancellationToken cancellationToken)
+    public async Task<bool> WaitAsync(EmulatorOptions config, CancellationToken cancellationToken)
     {
         var milliseconds = config.LatencyMs;
         if (config.LatencyJitterMs > 0)

@@ -1,6 +1,13 @@
 using System.Runtime.InteropServices;
 using Veo31.Emulator;
 
+if (args is ["--print-options-table"])
+{
+    // The options table of docs/emulator.md; OptionsTableTests fails when the doc differs.
+    Console.Out.Write(EmulatorSettings.OptionsTable());
+    return 0;
+}
+
 EmulatorOptions options;
 try
 {

@@ -38,7 +38,7 @@ public class LatencyTests
         (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK);
         Assert.InRange(clock.ElapsedMilliseconds, 390, 5000);
 
-        emu.Server.UpdateConfig(new EmulatorConfigPatch { LatencyMs = 0, LatencyJitterMs = 0 });
+        emu.Server.UpdateConfig(c => { c.LatencyMs = 0; c.LatencyJitterMs = 0; });
         // Without latency a status answer on loopback takes milliseconds; 300 ms is a generous bound on a busy machine.
         clock.Restart();
         (await emu.StatusAsync(uuid)).AssertEnvelope(0, HttpStatusCode.OK);

@@ -228,7 +228,7 @@ public class LifecycleTests
     public async Task Job_seconds_changed_through_config_apply_to_new_jobs()
     {
         await using var emu = await TestEmulator.StartAsync(o => o.JobSeconds = 60);
-        emu.Server.UpdateConfig(new EmulatorConfigPatch { JobSeconds = 0.2 });
+        emu.Server.UpdateConfig(c => c.JobSeconds = 0.2);
         var uuid = await emu.NewJobAsync();
         Assert.Equal("completed", (await emu.WaitForEndAsync(uuid, TimeSpan.FromSeconds(3))).GetProperty("status").GetString());
     }

@@ -131,6 +131,42 @@ public class ProcessTests
     }
 
     [Fact]
+    public async Task Print_options_table_prints_the_declared_table_and_exits()
+    {
+        using var process = Start("--print-options-table");
+        try
+        {
+            var stdout = await process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(EmulatorSettings.OptionsTable(), stdout.ReplaceLineEndings("\n"));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_value_exits_2_with_the_settings_message()
+    {
+        using var process = Start("--rate-limit-status", "-1");
+        try
+        {
+            var stderr = await process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(2, process.ExitCode);
+            Assert.Equal("veo31-emulator: --rate-limit-status (rateLimitStatus) must not be negative (got '-1').", stderr.Trim());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public async Task Proxy_urls_adds_a_fourth_line_with_a_working_proxy()
     {
         using var process = Start("--proxy-urls", "http://127.0.0.1:0");

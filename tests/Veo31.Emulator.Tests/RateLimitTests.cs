@@ -84,7 +84,7 @@ public class RateLimitTests
         Assert.Equal(6 - generateLimited + 1, stats.Generations); // a 1003 charges nothing
 
         Assert.Equal(HttpStatusCode.BadRequest, (await emu.ControlPostAsync("config", """{"rateLimitStatus":-1}""")).StatusCode);
-        emu.Server.UpdateConfig(new EmulatorConfigPatch { RateLimitGenerate = 0, RateLimitUpload = 0 });
+        emu.Server.UpdateConfig(c => { c.RateLimitGenerate = 0; c.RateLimitUpload = 0; });
         var after = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => emu.GenerateAsync(new { generationType = "text_to_video", prompt = "h" + i })));
         Assert.All(after, r => r.AssertEnvelope(0, HttpStatusCode.OK));
     }

@@ -71,7 +71,7 @@ public class StatusFieldModeTests
         var done = await emu.WaitForEndAsync(uuid);
         Assert.False(done.TryGetProperty("progress", out _));
 
-        emu.Server.UpdateConfig(new EmulatorConfigPatch { Progress = "exact" });
+        emu.Server.UpdateConfig(c => c.Progress = "exact");
         Assert.Equal(100, (await emu.StatusAsync(uuid)).Data.GetProperty("progress").GetInt32());
         Assert.Equal(HttpStatusCode.BadRequest, (await emu.ControlPostAsync("config", """{"progress":"noisy"}""")).StatusCode);
     }
