@@ -10,13 +10,11 @@ using Veo31.PowerShell.Infrastructure;
 namespace Veo31.PowerShell
 {
     /// <summary>
-    /// Base of the cmdlets that talk to the API: resolves -Session, runs Core's async calls while pumping their
-    /// log and progress onto the pipeline thread, cancels everything on Ctrl+C, and turns every failure into an
-    /// ErrorRecord (no raw .NET exception escapes).
+    /// Base of the cmdlets that use a session: resolves -Session, runs Core's async calls while pumping their log and
+    /// progress onto the pipeline thread, and holds the session until the command is disposed.
     /// </summary>
-    public abstract class VeoCmdlet : PSCmdlet, IDisposable
+    public abstract class VeoCmdlet : VeoCommandBase
     {
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly PipelineDispatcher _dispatcher = new PipelineDispatcher();
         private PipelineLog? _log;
         private VeoSession? _session;
@@ -26,9 +24,6 @@ namespace Veo31.PowerShell
         [Parameter]
         [ValidateNotNull]
         public VeoSession? Session { get; set; }
-
-        /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, PowerShell.Stop).</summary>
-        protected CancellationToken StopToken => _stop.Token;
 
         /// <summary>The resolved session; only valid when <see cref="RequiresSession"/> is true or a session exists.</summary>
         protected VeoSession ActiveSession => _session ?? throw new InvalidOperationException("No session was resolved.");
@@ -40,7 +35,7 @@ namespace Veo31.PowerShell
         /// <summary>False for cmdlets that work without a connection (reading the local journal).</summary>
         protected virtual bool RequiresSession => true;
 
-        protected sealed override void BeginProcessing() => Guard(() =>
+        private protected sealed override void BeginCommand()
         {
             _log = new PipelineLog(this, _dispatcher, IsStreamEnabled("Verbose", "VerbosePreference"), IsStreamEnabled("Debug", "DebugPreference"));
             _session = Session ?? VeoSessionState.Current;
@@ -62,31 +57,28 @@ namespace Veo31.PowerShell
                 return;
             }
             Begin();
-        });
+        }
 
-        protected sealed override void ProcessRecord() => Guard(() =>
+        private protected sealed override void ProcessCommand()
         {
             if (_session == null && RequiresSession) return;
             Process();
-        });
+        }
 
-        protected sealed override void EndProcessing() => Guard(() =>
+        private protected sealed override void EndCommand()
         {
             if (_session == null && RequiresSession) return;
             End();
-        });
+        }
 
-        protected override void StopProcessing() => _stop.Cancel();
-
-        protected virtual void Begin() { }
-        protected virtual void Process() { }
-        protected virtual void End() { }
+        // Only the session's own disposal (Disconnect-Veo from elsewhere) is "closed"; any other disposed object is a bug.
+        private protected override bool IsOwnSessionClosed(ObjectDisposedException exception) => _session != null && !_session.IsOpen;
 
         /// <summary>What happens without a usable session: a terminating NotConnected error unless overridden.</summary>
         protected virtual void OnNotConnected(ErrorRecord record) => ThrowTerminatingError(record);
 
-        /// <summary>Runs a Core call on the thread pool and pumps its log and progress here until it ends.</summary>
-        internal T RunAsync<T>(Func<CancellationToken, Task<T>> operation)
+        /// <summary>Starts a Core call and blocks the pipeline thread until it ends, running its log and progress here meanwhile.</summary>
+        internal T RunAndWait<T>(Func<CancellationToken, Task<T>> operation)
             => _dispatcher.PumpUntilComplete(StartAsync(operation, StopToken), StopToken);
 
         /// <summary>Starts a Core call with this command's log flowing into it; the caller pumps.</summary>
@@ -113,21 +105,24 @@ namespace Veo31.PowerShell
             }
         }
 
-        /// <summary>Runs a per-item Core call; a failure becomes an ErrorRecord for that item and false is returned.</summary>
-        internal bool TryRunAsync<T>(Func<CancellationToken, Task<T>> operation, object? target, out T result)
+        /// <summary>
+        /// <see cref="RunAndWait"/> for one item: a failure becomes that item's ErrorRecord (terminating when it dooms every
+        /// later item) and false is returned.
+        /// </summary>
+        internal bool TryRunAndWait<T>(Func<CancellationToken, Task<T>> operation, object? target, out T result)
         {
             try
             {
-                result = RunAsync(operation);
+                result = RunAndWait(operation);
                 return true;
             }
             catch (VeoException ex)
             {
                 WriteItemError(ex, target);
             }
-            catch (ObjectDisposedException)
+            catch (ObjectDisposedException ex)
             {
-                ThrowTerminatingError(SessionClosedRecord());
+                ThrowTerminatingError(DisposedRecord(ex, target));
             }
             result = default!;
             return false;
@@ -204,39 +199,6 @@ namespace Veo31.PowerShell
             }
         }
 
-        internal ErrorRecord SessionClosedRecord()
-            => VeoErrorRecords.Create(VeoErrorRecords.NotConnected,
-                "The Veo session was closed while the command ran. Run Connect-Veo again.", _session);
-
-        private void Guard(Action action)
-        {
-            try
-            {
-                action();
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                // Stopped by the user: no error record, just end the pipeline.
-                throw new PipelineStoppedException();
-            }
-            catch (RuntimeException)
-            {
-                throw;
-            }
-            catch (VeoException ex)
-            {
-                ThrowTerminatingError(VeoErrorRecords.FromCore(ex, null));
-            }
-            catch (ObjectDisposedException)
-            {
-                ThrowTerminatingError(SessionClosedRecord());
-            }
-            catch (Exception ex)
-            {
-                ThrowTerminatingError(VeoErrorRecords.Unexpected(ex, null));
-            }
-        }
-
         private bool IsStreamEnabled(string commonParameter, string preferenceVariable)
         {
             if (MyInvocation.BoundParameters.TryGetValue(commonParameter, out object? bound))
@@ -250,21 +212,23 @@ namespace Veo31.PowerShell
         /// <summary>Runs first when the command is disposed (also after Ctrl+C), while the dispatcher still runs.</summary>
         protected virtual void OnDisposing() { }
 
-        public void Dispose()
+        protected override void Dispose(bool disposing)
         {
-            try
+            if (disposing)
             {
-                OnDisposing();
+                try
+                {
+                    OnDisposing();
+                }
+                catch (Exception ex) when (ex is RuntimeException || ex is InvalidOperationException || ex is VeoException)
+                {
+                    // Disposal must not throw; what OnDisposing had to say went to the host already.
+                }
             }
-            catch (Exception ex) when (ex is RuntimeException || ex is InvalidOperationException || ex is VeoException)
-            {
-                // Disposal must not throw; what OnDisposing had to say went to the host already.
-            }
-            // Ends any background work still running; the source is not disposed because those tasks may still read its token.
-            _stop.Cancel();
+            base.Dispose(disposing);
+            if (!disposing) return;
             _dispatcher.Dispose();
             Interlocked.Exchange(ref _acquired, null)?.Release();
-            GC.SuppressFinalize(this);
         }
     }
 }

@@ -89,6 +89,14 @@ Describe 'Keys as people paste them' {
         $record = Get-VeoError { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey ([securestring]::new()) }
         $record.FullyQualifiedErrorId | Should -BeLike 'InvalidApiKey,*'
     }
+
+    # Connect-Veo stands behind the same guard as every other cmdlet: no raw .NET exception reaches the user.
+    It 'a journal path that is not a valid path is InvalidParameters with a VeoApiException, not a raw .NET exception' {
+        $record = Get-VeoError { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath "bad`0name.jsonl" }
+        $record.FullyQualifiedErrorId | Should -BeLike 'InvalidParameters,*'
+        $record.Exception | Should -BeOfType ([Veo31.PowerShell.VeoApiException])
+        $record.Exception.Message | Should -Match 'not a valid file path'
+    }
 }
 
 Describe 'Sessions' {

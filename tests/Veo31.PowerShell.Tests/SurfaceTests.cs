@@ -70,6 +70,18 @@ public sealed class SurfaceTests
     }
 
     [Fact]
+    public void Every_cmdlet_stands_behind_the_one_guard_and_can_release_what_it_holds()
+    {
+        Assert.NotEmpty(CmdletTypes);
+        foreach (Type type in CmdletTypes) Assert.True(typeof(VeoCommandBase).IsAssignableFrom(type), type.Name + " bypasses the guard");
+        MethodInfo dispose = typeof(VeoCommandBase).GetMethod("Dispose", BindingFlags.NonPublic | BindingFlags.Instance, null, new[] { typeof(bool) }, null)!;
+        Assert.True(dispose.IsVirtual && dispose.IsFamily, "Dispose(bool) must be protected virtual");
+        // Wait-VeoVideo holds cancellation sources of its own: it must release them.
+        MethodInfo waitDispose = typeof(Veo31.PowerShell.Commands.WaitVeoVideoCommand).GetMethod("Dispose", BindingFlags.NonPublic | BindingFlags.Instance, null, new[] { typeof(bool) }, null)!;
+        Assert.Equal(typeof(Veo31.PowerShell.Commands.WaitVeoVideoCommand), waitDispose.DeclaringType);
+    }
+
+    [Fact]
     public void Commands_that_spend_credits_or_write_files_support_WhatIf()
     {
         foreach (string noun in new[] { "VeoVideo" })

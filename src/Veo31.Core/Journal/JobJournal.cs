@@ -235,7 +235,15 @@ namespace Veo31.Core.Journal
         private static string FullPath(string path)
         {
             if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
-            return System.IO.Path.GetFullPath(path);
+            try
+            {
+                return System.IO.Path.GetFullPath(path);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is System.IO.PathTooLongException)
+            {
+                throw new VeoException(VeoErrorKind.InvalidParameters,
+                    "The journal path '" + Text.ServerText.Message(path) + "' is not a valid file path: " + ex.Message, ex);
+            }
         }
     }
 

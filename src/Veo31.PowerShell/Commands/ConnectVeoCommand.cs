@@ -14,7 +14,7 @@ namespace Veo31.PowerShell.Commands
     /// <summary>Connects to the Veo 3.1 API and makes the session current in this runspace. Never prompts.</summary>
     [Cmdlet(VerbsCommunications.Connect, "Veo", DefaultParameterSetName = EnvironmentSet)]
     [OutputType(typeof(VeoSession))]
-    public sealed class ConnectVeoCommand : PSCmdlet
+    public sealed class ConnectVeoCommand : VeoCommandBase
     {
         private const string ApiKeySet = "ApiKey";
         private const string CredentialSet = "Credential";
@@ -97,7 +97,7 @@ namespace Veo31.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             SecureString key = ResolveApiKey();
             Uri baseUri = ResolveBaseUri();

@@ -168,7 +168,7 @@ namespace Veo31.PowerShell.Commands
             if (provenanceName != null && !overwrite)
             {
                 // Checked before the download, so a clash costs nothing and leaves no video without its provenance.
-                if (!TryRunAsync(token => container.ExistsAsync(provenanceName, token), ready, out bool exists)) return;
+                if (!TryRunAndWait(token => container.ExistsAsync(provenanceName, token), ready, out bool exists)) return;
                 if (exists)
                 {
                     WriteItemError(new VeoException(VeoErrorKind.FileExists, "Video " + ready.Uuid + " was not saved: its provenance blob '" +
@@ -184,7 +184,7 @@ namespace Veo31.PowerShell.Commands
             if (provenanceName != null)
             {
                 byte[] record = ProvenanceFile.Serialize(ProvenanceOf(ready, source, result, System.IO.Path.GetFileName(name)));
-                if (TryRunAsync(async token =>
+                if (TryRunAndWait(async token =>
                     {
                         await container.UploadAsync(provenanceName, record, "application/json", overwrite, token).ConfigureAwait(false);
                         return true;
@@ -212,7 +212,7 @@ namespace Veo31.PowerShell.Commands
             var progress = new CoalescingProgress<TransferProgress>(Dispatcher, p => WriteProgress(TransferProgressRecords.Create(ProgressActivityId, activity, p)));
             JobService jobs = ActiveSession.Jobs;
             string url = ready.VideoUrl!;
-            bool saved = TryRunAsync(token => save(jobs, url, progress, token), ready, out JobResult<DownloadResult> outcome);
+            bool saved = TryRunAndWait(token => save(jobs, url, progress, token), ready, out JobResult<DownloadResult> outcome);
             WriteProgress(TransferProgressRecords.Completed(ProgressActivityId, activity));
             result = saved ? outcome.Value : null!;
             if (!saved) return false;
@@ -290,7 +290,7 @@ namespace Veo31.PowerShell.Commands
             {
                 JobService jobs = ActiveSession.Jobs;
                 string uuid = video.Uuid;
-                if (!TryRunAsync(token => jobs.GetStatusAsync(uuid, token), video, out JobResult<VideoJobInfo> status)) return null;
+                if (!TryRunAndWait(token => jobs.GetStatusAsync(uuid, token), video, out JobResult<VideoJobInfo> status)) return null;
                 WarnJournalProblem(status.JournalError, uuid);
                 video = VeoVideo.FromJob(status.Value, video);
             }

@@ -136,9 +136,9 @@ namespace Veo31.PowerShell.Commands
                 WriteItemError(ex, upload.File);
                 return;
             }
-            catch (ObjectDisposedException)
+            catch (ObjectDisposedException ex)
             {
-                ThrowTerminatingError(SessionClosedRecord());
+                ThrowTerminatingError(DisposedRecord(ex, upload.File));
                 return;
             }
             WriteObject(VeoImage.FromUpload(info, upload.File));

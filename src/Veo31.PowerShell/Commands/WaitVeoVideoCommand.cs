@@ -95,6 +95,16 @@ namespace Veo31.PowerShell.Commands
             WriteProgress(new ProgressRecord(ParentActivityId, ParentActivity(), "Done") { RecordType = ProgressRecordType.Completed });
         }
 
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing); // cancels the command's work first
+            if (!disposing) return;
+            _pollers.Cancel();
+            // Waits still finishing hold only the token, which a disposed source leaves readable (cancelled).
+            _linked?.Dispose();
+            _pollers.Dispose();
+        }
+
         private void Add(VeoVideo video)
         {
             if (!_seen.Add(video.Uuid)) return;
@@ -144,8 +154,8 @@ namespace Veo31.PowerShell.Commands
                     break;
                 case OperationCanceledException _:
                     break;
-                case ObjectDisposedException _:
-                    ThrowTerminatingError(SessionClosedRecord());
+                case ObjectDisposedException disposed:
+                    ThrowTerminatingError(DisposedRecord(disposed, waited.Latest));
                     break;
                 default:
                     MarkFinished(waited);
