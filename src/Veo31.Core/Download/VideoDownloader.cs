@@ -147,7 +147,7 @@ namespace Veo31.Core.Download
                 }
                 catch (OperationCanceledException ex)
                 {
-                    throw new VeoException(VeoErrorKind.Timeout, "The video download stalled for " + ApiTransport.Seconds(watch.Limit) + " s.", ex)
+                    throw new VeoException(VeoErrorKind.Timeout, "The video download stalled for " + VeoErrors.Seconds(watch.Limit) + " s.", ex)
                     { IsTransient = true };
                 }
                 catch (HttpRequestException ex)

@@ -86,9 +86,16 @@ namespace Veo31.Core.Errors
             => new VeoException(VeoErrorKind.InvalidParameters, operation + " was not sent: the request could not be built (" + inner.GetType().Name + ").", inner)
             { RequestNeverSent = true };
 
-        public static VeoException Timeout(string operation, TimeSpan limit, string which)
-            => new VeoException(VeoErrorKind.Timeout, operation + " timed out (" + which + " limit " + limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s).")
+        /// <summary>The whole call (every attempt and wait) ran out of time: not transient, it already had its retries.</summary>
+        public static VeoException TotalTimeout(string operation, TimeSpan limit, int attempts, Exception? inner = null)
+            => new VeoException(VeoErrorKind.Timeout, operation + " timed out (total limit " + Seconds(limit) + " s).", inner) { Attempts = attempts };
+
+        /// <summary>One attempt took too long (a JSON call), or a transfer stalled: transient, another attempt may do.</summary>
+        public static VeoException AttemptTimeout(string operation, bool transfer, TimeSpan limit, Exception inner)
+            => new VeoException(VeoErrorKind.Timeout, operation + " timed out (" + (transfer ? "stalled for " : "attempt limit ") + Seconds(limit) + " s).", inner)
             { IsTransient = true };
+
+        public static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         public static VeoException OutcomeUnknown(VeoException cause, string fingerprint)
         {
@@ -112,7 +119,5 @@ namespace Veo31.Core.Errors
             while (e.InnerException != null) e = e.InnerException;
             return e.GetType().Name + ": " + Text.ServerText.Message(e.Message);
         }
-
-        public static bool IsSuccess(HttpStatusCode status) => (int)status >= 200 && (int)status < 300;
     }
 }

@@ -112,8 +112,7 @@ namespace Veo31.Core.Http
                     limited.Attempts = state.Attempts;
                     throw limited;
                 }
-                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.EffectiveTotalTimeout) + " s).")
-                { Attempts = state.Attempts };
+                throw VeoErrors.TotalTimeout(call.Operation, Options.EffectiveTotalTimeout, state.Attempts);
             }
             finally
             {
@@ -240,14 +239,12 @@ namespace Veo31.Core.Http
             catch (OperationCanceledException ex) when (callToken.IsCancellationRequested)
             {
                 outcome = "total timeout";
-                throw new VeoException(VeoErrorKind.Timeout, call.Operation + " timed out (total limit " + Seconds(Options.EffectiveTotalTimeout) + " s).", ex);
+                throw VeoErrors.TotalTimeout(call.Operation, Options.EffectiveTotalTimeout, 0, ex);
             }
             catch (OperationCanceledException ex)
             {
                 outcome = "attempt timeout";
-                throw new VeoException(VeoErrorKind.Timeout,
-                    call.Operation + " timed out (" + (call.IsTransfer ? "stalled for " : "attempt limit ") + Seconds(watch.Limit) + " s).", ex)
-                { IsTransient = true };
+                throw VeoErrors.AttemptTimeout(call.Operation, call.IsTransfer, watch.Limit, ex);
             }
             catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
             {
@@ -304,7 +301,6 @@ namespace Veo31.Core.Http
             }
         }
 
-        internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         public void Dispose()
         {

@@ -11,12 +11,4 @@ namespace Veo31.Core.Models
         /// <summary>The file uploaded and the hash of the bytes sent.</summary>
         public SourceImageInfo? Source { get; set; }
     }
-
-    public enum ImageFormat
-    {
-        Unknown = 0,
-        Jpeg,
-        Png,
-        WebP,
-    }
 }
