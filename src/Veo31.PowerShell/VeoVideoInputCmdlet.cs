@@ -58,6 +58,6 @@ namespace Veo31.PowerShell
             return VeoErrorRecords.FromCore(lost, video);
         }
 
-        private static string Short(string? text) => text == null ? "" : text.Length > 60 ? text.Substring(0, 57) + "..." : text;
+        private static string Short(string? text) => Core.Text.ServerText.Shorten(text, 60);
     }
 }

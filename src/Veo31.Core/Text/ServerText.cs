@@ -20,6 +20,16 @@ namespace Veo31.Core.Text
         /// <summary>A message from the server, cleaned and capped at <see cref="MaxMessageLength"/>; null stays null.</summary>
         public static string? Message(string? text) => Clean(text, MaxMessageLength);
 
+        /// <summary>At most <paramref name="maxLength"/> characters for a one-line label (a prompt in a progress bar or a
+        /// confirmation), ending in "..." when cut; never cuts a surrogate pair.</summary>
+        public static string Shorten(string? text, int maxLength)
+        {
+            if (string.IsNullOrEmpty(text) || text!.Length <= maxLength) return text ?? "";
+            int keep = Math.Max(0, maxLength - Ellipsis.Length);
+            if (keep > 0 && char.IsHighSurrogate(text[keep - 1])) keep--;
+            return text.Substring(0, keep) + Ellipsis;
+        }
+
         /// <summary>A data field from the server, cleaned and capped at <see cref="MaxFieldLength"/>; null stays null.</summary>
         public static string? Field(string? text) => Clean(text, MaxFieldLength);
 

@@ -265,7 +265,7 @@ namespace Veo31.PowerShell.Commands
 
         private static string DescribeTarget(GenerateVideoRequest request, string? imageFile)
         {
-            string prompt = request.Prompt.Length > 60 ? request.Prompt.Substring(0, 57) + "..." : request.Prompt;
+            string prompt = Core.Text.ServerText.Shorten(request.Prompt, 60);
             string type = imageFile == null ? request.GenerationType : "image_to_video from " + imageFile;
             return type + " '" + prompt + "' (" + request.AspectRatio + ")";
         }

@@ -202,7 +202,7 @@ namespace Veo31.PowerShell.Commands
             {
                 if (waited.IsFinished) continue;
                 MarkFinished(waited);
-                string state = waited.Latest.StatusText + (waited.Latest.Progress.HasValue ? " " + waited.Latest.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
+                string state = StatusWithProgress(waited.Latest);
                 var timeout = new VeoException(VeoErrorKind.Timeout, string.Format(CultureInfo.InvariantCulture,
                     "Wait-VeoVideo gave up after {0:0.###} s (-TimeoutSec): video {1} is still {2}. Wait again later with Get-VeoVideo -Pending | Wait-VeoVideo.",
                     limit.TotalSeconds, waited.Uuid, state)) { Uuid = waited.Uuid };
@@ -210,10 +210,14 @@ namespace Veo31.PowerShell.Commands
             }
         }
 
+        /// <summary>"Processing 40%": the status as the API said it, and the progress when known.</summary>
+        private static string StatusWithProgress(VeoVideo video)
+            => video.StatusText + (video.Progress.HasValue ? " " + video.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
+
         private void WriteVideoProgress(WaitedVideo waited)
         {
             VeoVideo video = waited.Latest;
-            string status = video.StatusText + (video.Progress.HasValue ? " " + video.Progress.Value.ToString(CultureInfo.InvariantCulture) + "%" : "");
+            string status = StatusWithProgress(video);
             if (status == waited.LastProgressText) return;
             waited.LastProgressText = status;
             var record = new ProgressRecord(waited.ActivityId, Activity(waited), status) { ParentActivityId = ParentActivityId };
@@ -240,7 +244,7 @@ namespace Veo31.PowerShell.Commands
         {
             string? prompt = waited.Latest.Prompt;
             if (string.IsNullOrEmpty(prompt)) return "Video " + waited.Uuid;
-            return "Video " + waited.Uuid + ": " + (prompt!.Length > 40 ? prompt.Substring(0, 37) + "..." : prompt);
+            return "Video " + waited.Uuid + ": " + Core.Text.ServerText.Shorten(prompt, 40);
         }
 
         /// <summary>Touched only on the pipeline thread (pollers read the immutable Uuid).</summary>

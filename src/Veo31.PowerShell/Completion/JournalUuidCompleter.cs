@@ -56,7 +56,7 @@ namespace Veo31.PowerShell.Completion
         private static string Tooltip(JournalEntry entry)
         {
             string prompt = entry.Prompt ?? "";
-            if (prompt.Length > 80) prompt = prompt.Substring(0, 77) + "...";
+            prompt = Core.Text.ServerText.Shorten(prompt, 80);
             return entry.LastStatus + " - " + prompt;
         }
 
