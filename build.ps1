@@ -4,6 +4,7 @@
     The one entry point for building, testing and running Veo31.PowerShell.
 .DESCRIPTION
     Build    builds the solution and lays out the importable module in out/Veo31.
+    Tasks run at most once per invocation, after what they depend on (Build): -Task Test, Package builds once.
     Test     builds, runs every xUnit project, then Pester against out/Veo31 in a fresh pwsh,
              and ends with one line "N passed, N failed[, N skipped]"; exits non-zero on any failure.
     Demo     starts the emulator and runs the documented pipeline; MP4 files land in out/demo.
@@ -17,8 +18,10 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package')]
-    [string] $Task = 'Build',
+    # One task or several (-Task Test, Package, or 'Test,Package' from another shell): each runs at most once, after the
+    # tasks it depends on.
+    [ArgumentCompletions('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package')]
+    [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -43,8 +46,10 @@ $env:VEO_BUILD_CONFIGURATION = $Configuration
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 
+# The emulator's helpers also give the dotnet host to run tools with (the one running this script when it is
+# `dotnet pwsh`). The child processes the tasks start (the Pester run, the soak) read the build configuration and
+# the emulator pid file from the environment, their one channel from here.
 Import-Module (Join-Path $Root 'tools/VeoEmulator.psm1') -Force
-Import-Module (Join-Path $Root 'tools/SampleImages.psm1') -Force
 Import-Module (Join-Path $Root 'tools/Azurite.psm1') -Force
 
 function Invoke-Dotnet([string[]] $Arguments) {
@@ -156,7 +161,6 @@ function Stop-LeftoverEmulators {
 }
 
 function Invoke-TestTask {
-    Invoke-BuildTask
     if (Test-Path -LiteralPath $ResultsDir) { Remove-Item -LiteralPath $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ResultsDir
     $env:VEO_EMULATOR_PID_FILE = Join-Path $ResultsDir 'emulator-pids.txt'
@@ -180,7 +184,7 @@ function Invoke-TestTask {
 }
 
 function Invoke-DemoTask {
-    Invoke-BuildTask
+    Import-Module (Join-Path $Root 'tools/SampleImages.psm1') -Force
     $demoDir = Join-Path $Out 'demo'
     if (Test-Path -LiteralPath $demoDir) { Remove-Item -LiteralPath $demoDir -Recurse -Force }
     $imageDir = New-Item -ItemType Directory -Path (Join-Path $demoDir 'images') -Force
@@ -221,16 +225,31 @@ function Invoke-DemoTask {
 
 function Invoke-ScriptTask {
     param([string] $Script, [hashtable] $Parameters = @{})
-    Invoke-BuildTask
     # The scripts print their figures; the objects they return are for tests that call them directly.
     $null = & (Join-Path $Root $Script) -ModulePath $ModuleOut @Parameters
 }
 
-switch ($Task) {
-    'Build' { Invoke-BuildTask }
-    'Test' { Invoke-TestTask }
-    'Demo' { Invoke-DemoTask }
-    'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Storage = $SoakJournal } }
-    'Bench' { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' }
-    'Package' { Invoke-BuildTask; & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) }
+# The task graph: what each task needs first. Every task runs at most once per invocation, so
+# -Task Test, Package builds once.
+$Tasks = [ordered]@{
+    Build   = @{ DependsOn = @(); Run = { Invoke-BuildTask } }
+    Test    = @{ DependsOn = @('Build'); Run = { Invoke-TestTask } }
+    Demo    = @{ DependsOn = @('Build'); Run = { Invoke-DemoTask } }
+    Soak    = @{ DependsOn = @('Build'); Run = { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Storage = $SoakJournal } } }
+    Bench   = @{ DependsOn = @('Build'); Run = { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' } }
+    Package = @{ DependsOn = @('Build'); Run = { & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) } }
 }
+$done = [Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
+
+function Invoke-Task([string] $Name) {
+    if ($done.Contains($Name)) { return }
+    foreach ($dependency in $Tasks[$Name].DependsOn) { Invoke-Task $dependency }
+    & $Tasks[$Name].Run
+    $null = $done.Add($Name)
+}
+
+$requested = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
+foreach ($name in $requested) {
+    if (-not $Tasks.Contains($name)) { throw "Unknown task '$name'. Tasks: $($Tasks.Keys -join ', ')." }
+}
+foreach ($name in $requested) { Invoke-Task $name }
