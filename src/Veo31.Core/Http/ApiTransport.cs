@@ -183,78 +183,30 @@ namespace Veo31.Core.Http
         private async Task<T> AttemptCoreAsync<T>(ApiCall call, Func<JsonElement, T> parse, int attempt, double sentAt, CancellationToken callToken, CancellationToken userToken)
         {
             var stopwatch = Stopwatch.StartNew();
-            string outcome = "no answer";
+            var outcome = new AttemptOutcome();
             using var watch = new AttemptWatch(callToken, Options.AttemptTimeout);
             try
             {
                 using HttpRequestMessage request = BuildRequest(call, watch);
-                if (VeoLogWriter.DebugEnabled)
-                    VeoLogWriter.Debug(() => "Request " + call.Method + " " + UrlRules.ShowUrl(call.Uri) + " headers: " +
-                                             LogRedactor.Headers(request.Headers, request.Content?.Headers));
-
-                HttpResponseMessage response;
-                try
-                {
-                    response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token).ConfigureAwait(false);
-                }
-                catch (HttpRequestException ex)
-                {
-                    throw VeoErrors.ConnectionFailed(call.Operation, ex, ConnectFailureDetector.ConnectionNeverOpened(ex));
-                }
-
-                using (response)
-                {
-                    int status = (int)response.StatusCode;
-                    outcome = status.ToString(CultureInfo.InvariantCulture);
-                    TimeSpan? retryAfter = RetryAfterParser.Read(response, DateTimeOffset.UtcNow);
-                    if (call.IsTransfer) watch.Rearm(); // a transfer measures stalls; a JSON call has one limit for the whole attempt
-                    ArraySegment<byte> body;
-                    try
-                    {
-                        body = await BoundedContentReader.ReadAsync(response.Content, Options.MaxResponseBytes, status, watch.Token).ConfigureAwait(false);
-                    }
-                    catch (InvalidDataException ex)
-                    {
-                        // A body that says gzip but is not (or a coding not asked for). A success answer that cannot be read
-                        // is InvalidResponse (for a generation: outcome unknown); an error status keeps its own meaning.
-                        if (status >= 200 && status < 300) throw VeoErrors.InvalidResponse(ex.Message, status, ex);
-                        body = new ArraySegment<byte>(Array.Empty<byte>());
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
-                    {
-                        throw VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
-                    }
-                    if (VeoLogWriter.DebugEnabled)
-                        VeoLogWriter.Debug(() => "Response " + status + " headers: " + LogRedactor.Headers(response.Headers, response.Content?.Headers) +
-                                                 " body: " + LogRedactor.Body(body, response.Content?.Headers.ContentType?.MediaType));
-                    JsonElement data = InterpretPacing(status, body, retryAfter, sentAt);
-                    return parse(data);
-                }
+                LogRequest(call, request);
+                using HttpResponseMessage response = await SendAsync(call, request, watch).ConfigureAwait(false);
+                int status = (int)response.StatusCode;
+                outcome.Status = status;
+                TimeSpan? retryAfter = RetryAfterParser.Read(response, DateTimeOffset.UtcNow);
+                if (call.IsTransfer) watch.Rearm(); // a transfer measures stalls; a JSON call has one limit for the whole attempt
+                ArraySegment<byte> body = await ReadBodyAsync(call, response, status, watch).ConfigureAwait(false);
+                LogResponse(response, status, body);
+                return parse(InterpretPacing(status, body, retryAfter, sentAt));
             }
-            catch (OperationCanceledException) when (userToken.IsCancellationRequested && !call.IsGeneration)
+            catch (Exception ex) when (ex is OperationCanceledException || ex is IOException || ex is HttpRequestException)
             {
-                outcome = "cancelled";
-                throw;
-            }
-            catch (OperationCanceledException ex) when (callToken.IsCancellationRequested)
-            {
-                outcome = "total timeout";
-                throw VeoErrors.TotalTimeout(call.Operation, Options.EffectiveTotalTimeout, 0, ex);
-            }
-            catch (OperationCanceledException ex)
-            {
-                outcome = "attempt timeout";
-                throw VeoErrors.AttemptTimeout(call.Operation, call.IsTransfer, watch.Limit, ex);
-            }
-            catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
-            {
-                outcome = "network error";
-                throw VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
+                Exception translated = Translate(ex, call, watch, callToken, userToken, outcome);
+                if (ReferenceEquals(translated, ex)) throw;
+                throw translated;
             }
             catch (VeoException ex)
             {
-                if (outcome.Length > 0 && char.IsDigit(outcome[0])) outcome += " " + ex.Kind;
-                else outcome = ex.Kind.ToString();
+                outcome.Failure = ex.Kind;
                 throw;
             }
             finally
@@ -262,6 +214,93 @@ namespace Veo31.Core.Http
                 if (VeoLogWriter.VerboseEnabled)
                     VeoLogWriter.Verbose(call.Method + " " + call.Uri.AbsolutePath + " -> " + outcome + " (attempt " + attempt +
                                          ", " + stopwatch.ElapsedMilliseconds + " ms)");
+            }
+        }
+
+        private static void LogRequest(ApiCall call, HttpRequestMessage request)
+        {
+            if (VeoLogWriter.DebugEnabled)
+                VeoLogWriter.Debug(() => "Request " + call.Method + " " + UrlRules.ShowUrl(call.Uri) + " headers: " +
+                                         LogRedactor.Headers(request.Headers, request.Content?.Headers));
+        }
+
+        private static void LogResponse(HttpResponseMessage response, int status, ArraySegment<byte> body)
+        {
+            if (VeoLogWriter.DebugEnabled)
+                VeoLogWriter.Debug(() => "Response " + status + " headers: " + LogRedactor.Headers(response.Headers, response.Content?.Headers) +
+                                         " body: " + LogRedactor.Body(body, response.Content?.Headers.ContentType?.MediaType));
+        }
+
+        /// <summary>Sends the request and returns once the headers are in; a connection that never opened says so.</summary>
+        private async Task<HttpResponseMessage> SendAsync(ApiCall call, HttpRequestMessage request, AttemptWatch watch)
+        {
+            try
+            {
+                return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw VeoErrors.ConnectionFailed(call.Operation, ex, ConnectFailureDetector.ConnectionNeverOpened(ex));
+            }
+        }
+
+        /// <summary>The body, bounded by the largest answer read; a body that breaks off is ConnectionFailed.</summary>
+        private async Task<ArraySegment<byte>> ReadBodyAsync(ApiCall call, HttpResponseMessage response, int status, AttemptWatch watch)
+        {
+            try
+            {
+                return await BoundedContentReader.ReadAsync(response.Content, Options.MaxResponseBytes, status, watch.Token).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // A body that says gzip but is not (or a coding not asked for). A success answer that cannot be read is
+                // InvalidResponse (for a generation: outcome unknown); an error status keeps its own meaning.
+                if (status >= 200 && status < 300) throw VeoErrors.InvalidResponse(ex.Message, status, ex);
+                return new ArraySegment<byte>(Array.Empty<byte>());
+            }
+            catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+            {
+                throw VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
+            }
+        }
+
+        /// <summary>
+        /// What a cancellation or a broken connection during an attempt means: the user stopped (rethrown as it is, except for
+        /// a generation, which finishes), the call's total limit, the attempt's own limit, or a network failure.
+        /// </summary>
+        private Exception Translate(Exception ex, ApiCall call, AttemptWatch watch, CancellationToken callToken, CancellationToken userToken, AttemptOutcome outcome)
+        {
+            if (ex is OperationCanceledException)
+            {
+                if (userToken.IsCancellationRequested && !call.IsGeneration)
+                {
+                    outcome.Note = "cancelled";
+                    return ex;
+                }
+                if (callToken.IsCancellationRequested)
+                {
+                    outcome.Note = "total timeout";
+                    return VeoErrors.TotalTimeout(call.Operation, Options.EffectiveTotalTimeout, 0, ex);
+                }
+                outcome.Note = "attempt timeout";
+                return VeoErrors.AttemptTimeout(call.Operation, call.IsTransfer, watch.Limit, ex);
+            }
+            outcome.Note = "network error";
+            return VeoErrors.ConnectionFailed(call.Operation, ex, neverSent: false);
+        }
+
+        /// <summary>How one attempt ended, for the verbose log: the HTTP status when one came, and the failure's kind.</summary>
+        private sealed class AttemptOutcome
+        {
+            public int? Status { get; set; }
+            public string? Note { get; set; }
+            public VeoErrorKind? Failure { get; set; }
+
+            public override string ToString()
+            {
+                if (Status.HasValue)
+                    return Status.Value.ToString(CultureInfo.InvariantCulture) + (Failure.HasValue ? " " + Failure.Value : "");
+                return Note ?? Failure?.ToString() ?? "no answer";
             }
         }
 
