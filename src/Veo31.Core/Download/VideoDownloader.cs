@@ -69,9 +69,9 @@ namespace Veo31.Core.Download
             }
             catch (VeoException ex)
             {
-                ex.Attempts = Math.Max(ex.Attempts, attempts);
                 sink.Abandon();
-                throw;
+                if (ex.Attempts >= attempts) throw;
+                throw ex.WithAttempts(attempts);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

@@ -16,38 +16,49 @@ namespace Veo31.Core.Errors
         public static VeoException FromApiCode(int code, string? apiMessage, int? httpStatus, int? required, int? current, TimeSpan? retryAfter)
         {
             string shown = string.IsNullOrEmpty(apiMessage) ? "" : ": " + apiMessage;
-            VeoException ex;
+            VeoErrorKind kind;
+            string message;
+            bool transient = false;
             switch (code)
             {
                 case CodeInvalidParameters:
-                    ex = new VeoException(VeoErrorKind.InvalidParameters, "The API rejected the request parameters (code 1000)" + shown);
+                    kind = VeoErrorKind.InvalidParameters;
+                    message = "The API rejected the request parameters (code 1000)" + shown;
                     break;
                 case CodeInsufficientCredits:
-                    string credits = string.Format(CultureInfo.InvariantCulture, "required {0}, current {1}",
+                    kind = VeoErrorKind.InsufficientCredits;
+                    message = string.Format(CultureInfo.InvariantCulture, "Insufficient credits (code 1001): required {0}, current {1}.",
                         required?.ToString(CultureInfo.InvariantCulture) ?? "unknown", current?.ToString(CultureInfo.InvariantCulture) ?? "unknown");
-                    ex = new VeoException(VeoErrorKind.InsufficientCredits, "Insufficient credits (code 1001): " + credits + ".");
                     break;
                 case CodeAuthenticationFailed:
-                    ex = new VeoException(VeoErrorKind.AuthenticationFailed, "Authentication failed (code 1002): check the API key" + shown);
+                    kind = VeoErrorKind.AuthenticationFailed;
+                    message = "Authentication failed (code 1002): check the API key" + shown;
                     break;
                 case CodeRateLimited:
-                    ex = new VeoException(VeoErrorKind.RateLimited, "Rate limit exceeded (code 1003)" + shown) { IsTransient = true };
+                    kind = VeoErrorKind.RateLimited;
+                    message = "Rate limit exceeded (code 1003)" + shown;
+                    transient = true;
                     break;
                 case CodeServerError:
-                    ex = new VeoException(VeoErrorKind.ServerError, "The API reported a server error (code 5000)" + shown) { IsTransient = true };
+                    kind = VeoErrorKind.ServerError;
+                    message = "The API reported a server error (code 5000)" + shown;
+                    transient = true;
                     break;
                 default:
-                    ex = new VeoException(VeoErrorKind.ServerError,
-                        "The API answered with an unknown error code " + code.ToString(CultureInfo.InvariantCulture) + shown);
+                    kind = VeoErrorKind.ServerError;
+                    message = "The API answered with an unknown error code " + code.ToString(CultureInfo.InvariantCulture) + shown;
                     break;
             }
-            ex.ApiCode = code;
-            ex.ApiMessage = apiMessage;
-            ex.HttpStatus = httpStatus;
-            ex.RequiredCredits = required;
-            ex.CurrentCredits = current;
-            ex.RetryAfter = retryAfter;
-            return ex;
+            return new VeoException(kind, message)
+            {
+                ApiCode = code,
+                ApiMessage = apiMessage,
+                HttpStatus = httpStatus,
+                RequiredCredits = required,
+                CurrentCredits = current,
+                RetryAfter = retryAfter,
+                IsTransient = transient,
+            };
         }
 
         /// <summary>An error status whose body is not the API envelope (a proxy page, an empty body).</summary>

@@ -100,18 +100,14 @@ namespace Veo31.Core.Http
             }
             catch (VeoException ex)
             {
-                ex.Attempts = state.Attempts;
-                throw;
+                throw ex.WithAttempts(state.Attempts);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // The total timeout fired while waiting between attempts or for a send slot. If the service kept saying
                 // "slower", that is what the user should hear, not a timeout of ours.
                 if (state.LastFailure is VeoException limited && limited.Kind == VeoErrorKind.RateLimited)
-                {
-                    limited.Attempts = state.Attempts;
-                    throw limited;
-                }
+                    throw limited.WithAttempts(state.Attempts);
                 throw VeoErrors.TotalTimeout(call.Operation, Options.EffectiveTotalTimeout, state.Attempts);
             }
             finally
@@ -331,8 +327,7 @@ namespace Veo31.Core.Http
             }
             catch (VeoException ex)
             {
-                ex.RequestNeverSent = true;
-                throw;
+                throw ex.AsNeverSent();
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) && !(ex is ObjectDisposedException))
             {

@@ -94,10 +94,9 @@ namespace Veo31.Core.Http
             {
                 return await InFlight(() => _transport.CallAsync(call, data => ForAskedUuid(VideoJobParser.Parse(data), id), cancellationToken)).ConfigureAwait(false);
             }
-            catch (VeoException ex)
+            catch (VeoException ex) when (ex.Uuid == null)
             {
-                ex.Uuid ??= id;
-                throw;
+                throw ex.ForUuid(id);
             }
         }
 

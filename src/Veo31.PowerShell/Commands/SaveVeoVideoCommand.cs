@@ -249,7 +249,6 @@ namespace Veo31.PowerShell.Commands
             }
             catch (VeoException ex)
             {
-                ex.Uuid ??= video.Uuid;
                 WriteItemError(new VeoException(ex.Kind, "Video " + video.Uuid + " was saved to '" + result.Path + "' but its provenance was not: " + ex.Message, ex)
                 { Uuid = video.Uuid }, video, video.Uuid);
                 return false;
