@@ -71,7 +71,7 @@ Describe 'Review 14: where the journal is' {
         Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
         $session = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -StorageConnectionString $ConnectionString -PassThru
         $session.JournalPath | Should -Not -Match '^https?://' -Because 'the default journal is a file; its path is no "container/blob"'
-        $session.JournalPath | Should -Be ([IO.Path]::GetFullPath((Invoke-Command { [Veo31.Core.Journal.JobJournal]::DefaultPath })))
+        $session.JournalPath | Should -Be (Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'Veo31' 'journal.jsonl')
 
         $session = Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -StorageAccessToken (ConvertTo-SecureString 'a-token' -AsPlainText -Force) -PassThru
         $session.JournalPath | Should -Not -Match '^https?://'
@@ -92,7 +92,7 @@ Describe 'Review 14: a journal blob that cannot take another Append Block' {
         (Invoke-Blob -Path $name -Method Head).Headers['x-ms-blob-type'] | Should -Be 'AppendBlob'
     }
 
-    It 'keeps writing when the append blob reaches its 50,000 committed blocks (a journal of some 12,500 jobs)' {
+    It 'keeps writing when the append blob reaches its block limit of 50,000 committed blocks (a journal of some 12,500 jobs)' {
         $name = New-BlobName 'block-limit'
         (Invoke-Blob -Path $name -Headers @{ 'x-ms-blob-type' = 'AppendBlob' }).StatusCode | Should -Be 201
         # 12,499 jobs of four records each (submitted, processing, completed, saved as statuses here): four lines per job is
