@@ -28,6 +28,8 @@ namespace Veo31.Storage
         internal static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
         // Append Block takes at most 4 MiB on every service version.
         private const int MaxBlockBytes = 4 * 1024 * 1024;
+        // An append blob holds at most 50,000 committed blocks; each record is one.
+        private const int MaxAppendBlocks = 50000;
         private const int MaxReadAttempts = 8;
 
         private static readonly ConcurrentDictionary<string, object> Monitors = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
@@ -170,16 +172,29 @@ namespace Veo31.Storage
             return new JournalRead(head, tail, whole.Length);
         }
 
-        /// <summary>The compacted snapshot, then whatever the journal holds now (a prefix of it, and records appended since).</summary>
+        /// <summary>
+        /// The contents the journal holds once the compaction is done: the snapshot when the journal holds a prefix of it (the
+        /// compaction's own rewrite, so a reader's offsets stay those of the finished journal); otherwise the snapshot, then
+        /// whatever the journal holds, so nothing is lost.
+        /// </summary>
         private byte[] MergedWithCompaction(BlobRequestConditions journalVersion)
         {
             byte[] snapshot = DownloadAll(_compacting, null) ?? Array.Empty<byte>();
             byte[] journal = DownloadAll(_blob, journalVersion) ?? Array.Empty<byte>();
+            if (snapshot.Length > 0 && IsPrefix(journal, snapshot)) return snapshot;
             var merged = new MemoryStream(snapshot.Length + journal.Length + 1);
             merged.Write(snapshot, 0, snapshot.Length);
             if (snapshot.Length > 0 && snapshot[snapshot.Length - 1] != '\n' && journal.Length > 0) merged.WriteByte((byte)'\n');
             merged.Write(journal, 0, journal.Length);
             return merged.ToArray();
+        }
+
+        private static bool IsPrefix(byte[] part, byte[] whole)
+        {
+            if (part.Length > whole.Length) return false;
+            for (int i = 0; i < part.Length; i++)
+                if (part[i] != whole[i]) return false;
+            return true;
         }
 
         private string AcquireLease()
@@ -223,6 +238,13 @@ namespace Veo31.Storage
         private long AppendLocked(byte[] record)
         {
             BlobProperties properties = _blob.GetProperties().Value;
+            if (properties.BlobType != BlobType.Append || properties.BlobCommittedBlockCount >= MaxAppendBlocks - 1)
+            {
+                // A block blob (a file journal uploaded as is) or an append blob at its block limit takes no more Append
+                // Block: rewrite the same bytes as an append blob of few blocks, safely as a compaction is, then append.
+                ReplaceLocked(DownloadAll(_blob, new BlobRequestConditions { IfMatch = properties.ETag }) ?? Array.Empty<byte>());
+                properties = _blob.GetProperties().Value;
+            }
             long length = properties.ContentLength;
             byte[] data = record;
             // A blob edited by hand may end without a newline: start on a fresh line so this record stays readable.

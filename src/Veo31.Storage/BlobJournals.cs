@@ -18,6 +18,20 @@ namespace Veo31.Storage
             => location != null && Uri.TryCreate(location.Trim(), UriKind.Absolute, out Uri? uri) && (UrlRules.IsHttps(uri) || UrlRules.IsHttp(uri));
 
         /// <summary>
+        /// Whether a location names a blob (or a container, for a save): an http(s) URL always; with a storage credential also
+        /// 'container/name', a relative path without a drive, backslash or leading '.', '~' or '/' (those are local paths,
+        /// such as the default journal file).
+        /// </summary>
+        public static bool IsBlobLocation(string? location, bool hasCredential)
+        {
+            if (location == null) return false;
+            string text = location.Trim();
+            if (IsBlobUrl(text)) return true;
+            if (!hasCredential || text.Length == 0) return false;
+            return text.IndexOfAny(new[] { ':', '\\' }) < 0 && text[0] != '.' && text[0] != '~' && text[0] != '/';
+        }
+
+        /// <summary>
         /// The journal in an append blob. location is the blob's URL (its query may carry a SAS), or "container/blob" with a
         /// connection string. Nothing is sent until the journal is first read or written.
         /// </summary>

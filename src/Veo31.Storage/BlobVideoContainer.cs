@@ -44,14 +44,7 @@ namespace Veo31.Storage
         /// credential also 'container' or 'container/prefix' (a relative path without a drive, backslash or leading '.' or '~';
         /// './name' is a folder).
         /// </summary>
-        public static bool IsContainerLocation(string? destination, bool hasCredential)
-        {
-            if (destination == null) return false;
-            string text = destination.Trim();
-            if (BlobJournals.IsBlobUrl(text)) return true;
-            if (!hasCredential || text.Length == 0) return false;
-            return text.IndexOfAny(new[] { ':', '\\' }) < 0 && text[0] != '.' && text[0] != '~' && text[0] != '/';
-        }
+        public static bool IsContainerLocation(string? destination, bool hasCredential) => BlobJournals.IsBlobLocation(destination, hasCredential);
 
         /// <summary>A destination as messages and error targets show it: without a URL's query (a SAS).</summary>
         public static string Show(string? destination) => UrlRules.ShowUrl(destination);

@@ -77,12 +77,15 @@ namespace Veo31.Storage
             {
                 string code = string.IsNullOrEmpty(refused.ErrorCode) ? "" : " " + refused.ErrorCode;
                 string hint = refused.Status == 403 ? " (check the SAS, connection string or token, and its permissions)"
-                    : refused.Status == 409 ? conflictHint : "";
+                    : refused.Status == 409 && IsLeaseConflict(refused.ErrorCode) ? conflictHint : "";
                 return "HTTP " + refused.Status + code + hint;
             }
             if (ex is OperationCanceledException) return "no answer from the storage endpoint in time";
             return "the storage endpoint could not be reached";
         }
+
+        // LeaseAlreadyPresent, LeaseIdMismatchWithBlobOperation, ...: not InvalidBlobType or BlockCountExceedsLimit.
+        private static bool IsLeaseConflict(string? errorCode) => errorCode != null && errorCode.StartsWith("Lease", StringComparison.Ordinal);
 
         private sealed class StaticTokenCredential : TokenCredential
         {

@@ -8,8 +8,8 @@ namespace Veo31.PowerShell.Infrastructure
 {
     /// <summary>
     /// The one resolution of the journal: -JournalPath, else $env:VEO_JOURNAL, else the default under the local application
-    /// data folder. An http(s) URL (or any location given with a storage credential) is an Azure append blob; anything else
-    /// is a file, and a relative path means the PowerShell location, as the user sees it, not the process's working
+    /// data folder. An http(s) URL (or, with a storage credential, 'container/blob') is an Azure append blob; anything else
+    /// (the default path among them) is a file, and a relative path means the PowerShell location, as the user sees it, not the process's working
     /// directory (which Set-Location does not change).
     /// </summary>
     internal static class JournalLocation
@@ -20,7 +20,7 @@ namespace Veo31.PowerShell.Infrastructure
         public static JobJournal Open(PathIntrinsics path, string? explicitLocation, StorageAuth storage, TimeSpan blobTimeout, IWebProxy? proxy)
         {
             string location = string.IsNullOrWhiteSpace(explicitLocation) ? JobJournal.DefaultPath : explicitLocation!.Trim();
-            if (storage.HasCredential || BlobJournals.IsBlobUrl(location)) return BlobJournals.Open(location, storage, blobTimeout, proxy);
+            if (BlobJournals.IsBlobLocation(location, storage.HasCredential)) return BlobJournals.Open(location, storage, blobTimeout, proxy);
             return new JobJournal(path.GetUnresolvedProviderPathFromPSPath(location));
         }
 
