@@ -58,6 +58,7 @@ namespace Veo31.Storage
             if (auth == null) throw new ArgumentNullException(nameof(auth));
             BlobClientOptions options = StorageClients.Options(networkTimeout, proxy);
             string text = destination?.Trim() ?? "";
+            RefuseDotSegments(text);
             if (BlobJournals.IsBlobUrl(text)) return FromUrl(new Uri(text), auth, options);
             (string container, string prefix) = SplitPath(text);
             if (auth.ConnectionString != null)
@@ -98,6 +99,20 @@ namespace Veo31.Storage
                 return new BlobVideoContainer(new BlobContainerClient(parts.ToUri(), StorageClients.Token(auth), options), prefix);
             }
             return new BlobVideoContainer(new BlobContainerClient(parts.ToUri(), options), prefix);
+        }
+
+        // 'videos/../other' (or '..%2F' in a URL) would be resolved by the URL class into another container than the one
+        // named and reported: a destination never climbs.
+        private static void RefuseDotSegments(string text)
+        {
+            int query = text.IndexOf('?');
+            string path = query < 0 ? text : text.Substring(0, query);
+            foreach (string segment in Uri.UnescapeDataString(path).Split('/', '\\'))
+            {
+                if (segment == "." || segment == "..")
+                    throw new VeoException(VeoErrorKind.UnsafePath,
+                        "The destination '" + UrlRules.ShowUrl(text) + "' has a '" + segment + "' segment; name the container and prefix as they are.");
+            }
         }
 
         private static (string Container, string Prefix) SplitPath(string text)

@@ -240,6 +240,20 @@ Describe 'Destination forms and storage authentication for a save' {
         (Get-VeoEmulatorStats $Emulator).requests.'cdn-video' | Should -Be 0
     }
 
+    It 'refuses a destination that climbs out of the container it names (<Form>), before anything is sent' -ForEach @(
+        @{ Form = 'container/../other'; Make = { param($c) "$c/../other" } }
+        @{ Form = 'a URL with ..%2F'; Make = { param($c) (New-VeoAzuriteSasUrl -Azurite $Azurite -Path "$c/..%2Fother") } }
+    ) {
+        Connect-Blob -ConnectionString
+        $video = New-CompletedVideo
+        Reset-VeoEmulatorStats $Emulator
+        $destination = & $Make (New-ContainerName 'climb')
+        $failure = try { $video | Save-VeoVideo -Destination $destination -ErrorAction Stop; $null } catch { $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'UnsafePath*'
+        "$failure" | Should -Not -Match 'sig='
+        (Get-VeoEmulatorStats $Emulator).requests.'cdn-video' | Should -Be 0
+    }
+
     It 'refuses a container URL over plain http to a remote host before anything is sent' {
         Connect-Blob
         $video = New-CompletedVideo
