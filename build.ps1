@@ -10,13 +10,15 @@
     Soak     runs many jobs through the whole pipeline with faults injected and prints the figures.
     Bench    runs the side-by-side benchmarks and writes docs/performance.md.
     Package  builds out/Veo31.<version>.nupkg and out/Veo31.zip (Azure Automation layout).
+    Mutate   (maintainers) runs Stryker.NET over Core's safety logic with the Core tests (stryker-config.json),
+             prints per-file scores and the total, and writes docs/testing.md. Not part of Test; about 25 minutes.
     Everything comes from NuGet (pinned); the PowerShell Gallery is never needed.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package', 'Mutate')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -218,6 +220,28 @@ function Invoke-ScriptTask {
     $null = & (Join-Path $Root $Script) -ModulePath $ModuleOut @Parameters
 }
 
+function Invoke-MutateTask {
+    $reportDir = Join-Path $Out 'stryker'
+    if (Test-Path -LiteralPath $reportDir) { Remove-Item -LiteralPath $reportDir -Recurse -Force }
+    Invoke-Dotnet @('tool', 'restore')
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    # Stryker runs from the test project's folder (the solution beside build.ps1 would make it mutate everything).
+    Push-Location (Join-Path $Root 'tests/Veo31.Core.Tests')
+    try {
+        Invoke-Dotnet @('dotnet-stryker', '--config-file', (Join-Path $Root 'stryker-config.json'), '--output', $reportDir)
+    } finally {
+        Pop-Location
+    }
+    $watch.Stop()
+    $writer = Join-Path $Root 'tests/Veo31.Core.Tests/Mutation/Write-MutationReport.ps1'
+    $result = & $writer -ReportPath (Join-Path $reportDir 'reports/mutation-report.json') -OutputPath (Join-Path $Root 'docs/testing.md') `
+        -RepositoryRoot $Root -Duration $watch.Elapsed
+    $result.Files | Format-Table File, @{ n = 'Score'; e = { '{0:0.0}%' -f $_.Score } }, Killed, Timeout, Survived, NoCoverage, Equivalent -AutoSize | Out-Host
+    $result.Areas | Format-Table Area, @{ n = 'Score'; e = { '{0:0.0}%' -f $_.Score } }, @{ n = 'Without equivalents'; e = { '{0:0.0}%' -f $_.ScoreWithoutEquivalents } } -AutoSize | Out-Host
+    Write-Host ('Mutation score: {0:0.0}% ({1} of {2} detected; {3:0.0}% without {4} equivalent) in {5:0} min; docs/testing.md written.' -f `
+        $result.Total.Score, $result.Total.Detected, $result.Total.Valid, $result.Total.ScoreWithoutEquivalents, $result.Total.Equivalent, $watch.Elapsed.TotalMinutes)
+}
+
 switch ($Task) {
     'Build' { Invoke-BuildTask }
     'Test' { Invoke-TestTask }
@@ -225,4 +249,5 @@ switch ($Task) {
     'Soak' { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate } }
     'Bench' { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' }
     'Package' { Invoke-BuildTask; & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) }
+    'Mutate' { Invoke-MutateTask }
 }
