@@ -362,6 +362,92 @@ public class DownloadResumeRuleTests : IDisposable
         Assert.Equal(((long)Size, 0), (result.Length, result.Resumes));
     }
 
+    [Fact]
+    public async Task A_download_logs_each_answer_and_its_safe_headers_but_never_the_key()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\nSet-Cookie: session=cookie-canary\n", Cut);
+            else await Rest(s, VersionA, RangeFrom(req) ?? 0, $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+        });
+        var log = new RecordingLog();
+        using (Veo31.Core.Logging.VeoLogScope.Use(log)) await Download(server);
+        string all = string.Join("\n", log.Lines);
+        Assert.Contains(log.Lines, l => l.StartsWith("VERBOSE: GET /v.mp4 -> 200 (", StringComparison.Ordinal) && l.EndsWith(" ms)", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith($"VERBOSE: GET /v.mp4 -> 206 (resume at {Cut}) (", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("DEBUG: Download response headers: ", StringComparison.Ordinal) && l.Contains("ETag: \"v1\"") && l.Contains("Set-Cookie: ***"));
+        Assert.DoesNotContain("cookie-canary", all);
+        Assert.DoesNotContain(EmulatorHarness.Key, all);
+    }
+
+    [Fact]
+    public async Task A_file_that_appears_at_the_destination_during_the_download_is_not_replaced()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            File.WriteAllText(Destination, "mine");
+            await Whole(s, VersionA, "ETag: \"v1\"\n");
+        });
+        using VeoClient client = Client(server.Base);
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.FileExists, ex.Kind);
+        Assert.Contains("appeared while the video was downloading", ex.Message);
+        Assert.Equal("mine", File.ReadAllText(Destination));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task Overwrite_replaces_an_existing_file_in_one_step_and_without_it_nothing_is_asked()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        File.WriteAllText(Destination, "old");
+        using VeoClient client = Client(server.Base);
+        string url = new Uri(server.Base, "v.mp4").ToString();
+        var refused = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.FileExists, refused.Kind);
+        Assert.Empty(server.Requests);
+        DownloadResult result = await client.DownloadVideoAsync(url, Destination, true, null, CancellationToken.None);
+        AssertSaved(VersionA);
+        Assert.Equal(Destination, result.Path);
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task A_destination_that_is_a_folder_or_not_a_path_is_refused_before_anything_is_asked()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        string url = new Uri(server.Base, "v.mp4").ToString();
+        foreach (string bad in new[] { _dir, "  ", "bad\0name.mp4" })
+        {
+            var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, bad, false, null, CancellationToken.None));
+            Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        }
+        File.WriteAllText(Path.Combine(_dir, "file"), "x");
+        var under = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, Path.Combine(_dir, "file", "v.mp4"), false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.UnsafePath, under.Kind);
+        Assert.Contains("cannot be created", under.Message);
+        Assert.Empty(server.Requests);
+
+        string nested = Path.Combine(_dir, "a", "b", "v.mp4");
+        await client.DownloadVideoAsync(url, nested, false, null, CancellationToken.None);
+        Assert.Equal(Size, new FileInfo(nested).Length);
+    }
+
+    [Fact]
+    public async Task A_video_larger_than_MaxVideoBytes_is_not_saved()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        var options = EmulatorHarness.FastOptions(server.Base);
+        options.MaxVideoBytes = Size - 1;
+        using var client = new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.Contains($"larger than MaxVideoBytes ({Size - 1} bytes)", ex.Message);
+        Assert.Empty(Directory.GetFiles(_dir));
+        options.MaxVideoBytes = Size;
+    }
+
     private sealed class SyncProgress(List<TransferProgress> seen) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value)

@@ -367,6 +367,20 @@ public class JournalRuleTests : IDisposable
         => Assert.Equal(pending, new JournalEntry { LastStatus = status, VideoUrl = url, IsGone = gone, IsOutcomeUnknown = lost }.IsPending);
 
     [Fact]
+    public void A_submitted_record_without_the_request_keeps_what_the_API_said_of_the_job()
+    {
+        var at = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        var job = new VideoJobInfo { Uuid = "u1", Status = VideoStatus.Processing, Prompt = "from api", GenerationType = "text_to_video", AspectRatio = "16:9" };
+        var fold = new JournalFold();
+        string line = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Submitted(job, null, at));
+        Assert.EndsWith("\n", line);
+        Assert.True(JournalRecordCodec.FoldInto(line.TrimEnd('\n'), fold));
+        JournalEntry entry = fold.Find("u1")!;
+        Assert.Equal(("from api", "text_to_video", "16:9", VideoStatus.Processing, at, (string?)null),
+            (entry.Prompt, entry.GenerationType, entry.AspectRatio, entry.LastStatus, entry.Submitted, entry.RequestFingerprint));
+    }
+
+    [Fact]
     public void The_default_journal_path_is_the_trimmed_variable_or_local_application_data()
     {
         string? saved = Environment.GetEnvironmentVariable(JobJournal.EnvironmentVariable);
