@@ -10,8 +10,15 @@ using Xunit;
 namespace Veo31.Core.Tests;
 
 /// <summary>What a hostile review of the transfers found, on a raw loopback "CDN" that does what real ones do.</summary>
-public class HostileCdnTests
+public class HostileCdnTests : IDisposable
 {
+    private readonly List<string> _dirs = new();
+
+    public void Dispose()
+    {
+        foreach (string dir in _dirs) try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
     private static readonly byte[] VersionA = Fill(300_000, 0xA1);
     private static readonly byte[] VersionB = Fill(300_000, 0xB2);
 
@@ -33,7 +40,12 @@ public class HostileCdnTests
         return new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
     }
 
-    private static string Temp() => Directory.CreateTempSubdirectory("veo-r11-").FullName;
+    private string Temp()
+    {
+        string dir = Directory.CreateTempSubdirectory("veo-r11-").FullName;
+        _dirs.Add(dir);
+        return dir;
+    }
 
     // 1. A 200 without Content-Length and without chunking (body ends when the connection closes), cut at 60%:
     //    nothing in HTTP can tell the cut, so the client must not report it as a saved video.
