@@ -161,6 +161,20 @@ public class FileNameRuleTests
     }
 
     [Theory]
+    [InlineData(".", "it contains '..'")]
+    [InlineData("..", "it contains '..'")]
+    [InlineData("~x", "it is a rooted path")]
+    [InlineData("a<b.mp4", "it contains the character U+003C")]
+    [InlineData("x.", "it starts with a space or ends with a dot or a space")]
+    [InlineData("NUL", "it is a reserved device name on Windows")]
+    public void A_refused_file_name_says_why(string name, string why)
+        => Assert.Equal($"The file name '{name}' is not safe: {why}.", Assert.Throws<VeoException>(() => SafeFileNames.CheckFileName(name)).Message);
+
+    [Fact]
+    public void An_empty_file_name_is_refused_as_missing()
+        => Assert.Equal("A file name is required.", Assert.Throws<VeoException>(() => SafeFileNames.CheckFileName("")).Message);
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("  ")]

@@ -380,6 +380,86 @@ public class JournalRuleTests : IDisposable
             (entry.Prompt, entry.GenerationType, entry.AspectRatio, entry.LastStatus, entry.Submitted, entry.RequestFingerprint));
     }
 
+    private static JournalEntry FoldLines(params string[] lines)
+    {
+        var fold = new JournalFold();
+        foreach (string line in lines) Assert.True(JournalRecordCodec.FoldInto(line, fold), line);
+        return Assert.Single(fold.Entries);
+    }
+
+    [Fact]
+    public void A_later_record_replaces_what_it_says_and_keeps_what_it_leaves_out()
+    {
+        const string first = "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"prompt\":\"p1\",\"generationType\":\"g1\"," +
+                             "\"aspectRatio\":\"a1\",\"imageUrl\":\"i1\",\"imageKey\":\"k1\",\"fingerprint\":\"f1\",\"createdAt\":\"2025-01-01T00:00:00Z\"}";
+        const string status1 = "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\",\"status\":\"failed\",\"videoUrl\":\"v1\",\"failureReason\":\"r1\"}";
+        const string saved1 = "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:02Z\",\"savedPath\":\"s1\"}";
+        const string bare = "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:03Z\"}";
+        const string bareStatus = "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:04Z\",\"status\":\"failed\"}";
+        const string bareSaved = "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:05Z\"}";
+
+        JournalEntry kept = FoldLines(first, status1, saved1, bare, bareStatus, bareSaved);
+        Assert.Equal(("p1", "g1", "a1", "i1", "k1", "f1"), (kept.Prompt, kept.GenerationType, kept.AspectRatio, kept.ImageUrl, kept.ImageKey, kept.RequestFingerprint));
+        Assert.Equal(("v1", "r1", "s1"), (kept.VideoUrl, kept.FailureReason, kept.SavedPath));
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), kept.CreatedAt);
+
+        JournalEntry replaced = FoldLines(first, status1, saved1,
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:03Z\",\"prompt\":\"p2\",\"generationType\":\"g2\"," +
+            "\"aspectRatio\":\"a2\",\"imageUrl\":\"i2\",\"imageKey\":\"k2\",\"fingerprint\":\"f2\",\"createdAt\":\"2025-02-02T00:00:00Z\"}",
+            "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:04Z\",\"status\":\"failed\",\"videoUrl\":\"v2\",\"failureReason\":\"r2\"}",
+            "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:05Z\",\"savedPath\":\"s2\"}");
+        Assert.Equal(("p2", "g2", "a2", "i2", "k2", "f2"), (replaced.Prompt, replaced.GenerationType, replaced.AspectRatio, replaced.ImageUrl, replaced.ImageKey, replaced.RequestFingerprint));
+        Assert.Equal(("v2", "r2", "s2"), (replaced.VideoUrl, replaced.FailureReason, replaced.SavedPath));
+        Assert.Equal(new DateTimeOffset(2025, 2, 2, 0, 0, 0, TimeSpan.Zero), replaced.CreatedAt);
+    }
+
+    [Fact]
+    public void A_lost_answer_keeps_its_reason_request_and_time_and_two_of_them_never_merge()
+    {
+        var fold = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:00Z\",\"fingerprint\":\"f\",\"reason\":\"r\",\"failureReason\":\"other\",\"prompt\":\"p\",\"generationType\":\"image_to_video\",\"imageUrl\":\"i\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:01Z\",\"fingerprint\":\"f\",\"failureReason\":\"from a snapshot\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:01Z\",\"fingerprint\":\"f\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"entry\",\"at\":\"2025-01-01T00:00:02Z\",\"outcomeUnknown\":false,\"uuid\":\"u9\"}", fold));
+        Assert.Equal(3, fold.Count);
+        JournalEntry first = fold.Entries[0];
+        Assert.Equal(("r", "p", "image_to_video", "i", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            (first.FailureReason, first.Prompt, first.GenerationType, first.ImageUrl, first.Submitted));
+        Assert.Equal("from a snapshot", fold.Entries[1].FailureReason);
+        Assert.False(fold.Find("u9")!.IsOutcomeUnknown);
+
+        byte[] lost = JournalRecordCodec.OutcomeUnknown(new GenerateVideoRequest { Prompt = "q", ImageUrl = "https://img" }, "fp", "why", DateTimeOffset.UnixEpoch);
+        var again = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto(System.Text.Encoding.UTF8.GetString(lost).TrimEnd('\n'), again));
+        JournalEntry read = Assert.Single(again.Entries);
+        Assert.Equal(("why", "image_to_video", "https://img", "fp"), (read.FailureReason, read.GenerationType, read.ImageUrl, read.RequestFingerprint));
+    }
+
+    [Fact]
+    public void A_compacted_journal_starts_with_a_header_naming_its_generation_and_time()
+    {
+        var at = new DateTimeOffset(2025, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        string text = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Snapshot(
+            new[] { new JournalEntry { Uuid = "", IsOutcomeUnknown = true, RequestFingerprint = "f", Prompt = "café <b> & \"q\"", Submitted = at } }, "gen-1", at));
+        string[] lines = text.Split('\n');
+        Assert.Equal("{\"event\":\"journal\",\"generation\":\"gen-1\",\"at\":\"2025-05-06T07:08:09.0000000+00:00\"}", lines[0]);
+        Assert.DoesNotContain("\"uuid\"", lines[1]);
+        Assert.Contains("\"prompt\":\"café <b> & \\\"q\\\"\"", lines[1]);
+        Assert.Equal("", lines[2]);
+    }
+
+    [Fact]
+    public void A_status_record_keeps_the_status_word_only_when_the_enum_does_not_say_it()
+    {
+        var job = new VideoJobInfo { Uuid = "u", Status = VideoStatus.Pending, RawStatus = null };
+        string line = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Submitted(job, new GenerateVideoRequest { Prompt = "p" }, DateTimeOffset.UnixEpoch));
+        Assert.Contains("\"status\":\"pending\"", line);
+        job.RawStatus = " Queued ";
+        Assert.Equal("Queued", JournalRecordCodec.RawStatusToKeep(job));
+        job.RawStatus = "PENDING";
+        Assert.Null(JournalRecordCodec.RawStatusToKeep(job));
+    }
+
     [Fact]
     public void The_default_journal_path_is_the_trimmed_variable_or_local_application_data()
     {

@@ -264,6 +264,57 @@ public class KeyAndUrlRuleTests
         Assert.Equal("", LogRedactor.Headers(null));
     }
 
+    [Theory]
+    [InlineData("Accept")]
+    [InlineData("Accept-Encoding")]
+    [InlineData("Accept-Ranges")]
+    [InlineData("Cache-Control")]
+    [InlineData("Connection")]
+    [InlineData("Content-Encoding")]
+    [InlineData("Content-Length")]
+    [InlineData("Content-Range")]
+    [InlineData("Content-Type")]
+    [InlineData("Date")]
+    [InlineData("ETag")]
+    [InlineData("If-Range")]
+    [InlineData("Last-Modified")]
+    [InlineData("Range")]
+    [InlineData("Retry-After")]
+    [InlineData("Server")]
+    [InlineData("Transfer-Encoding")]
+    [InlineData("User-Agent")]
+    [InlineData("Via")]
+    public void Every_allow_listed_header_shows_its_value(string name)
+        => Assert.Equal(name + ": shown", LogRedactor.Header(name, new[] { "shown" }));
+
+    [Fact]
+    public void A_skipped_header_between_two_others_leaves_no_gap()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
+        request.Headers.TryAddWithoutValidation("Via", "1.1 a");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer sk-canary");
+        request.Headers.TryAddWithoutValidation("Server", "b");
+        Assert.Equal("Via: 1.1 a; Server: b", LogRedactor.Headers(request.Headers));
+    }
+
+    [Fact]
+    public void A_content_type_that_is_json_itself_counts_as_JSON_and_a_body_of_exactly_the_limit_is_whole()
+    {
+        Assert.Equal("1", Body("1", "json"));
+        string exact = "[" + new string('1', LogRedactor.MaxBodyChars - 2) + "]";
+        Assert.Equal(LogRedactor.MaxBodyChars, exact.Length);
+        Assert.Equal(exact, Body(exact, "application/json"));
+        // A lone surrogate's bytes are not UTF-8: never decoded with replacement characters.
+        Assert.Equal("(5 bytes, not valid UTF-8, not shown)", LogRedactor.Body(new ArraySegment<byte>(new byte[] { (byte)'[', 0xED, 0xA0, 0x80, (byte)']' }), "application/json"));
+    }
+
+    [Fact]
+    public void A_non_http_URL_is_shown_as_text_cut_at_its_query()
+    {
+        Assert.Equal("", UrlRules.ShowUrl("?sig=secret"));
+        Assert.Equal("mailto:a@b", UrlRules.ShowUrl("mailto:a@b?subject=secret"));
+    }
+
     private static string Body(string text, string? contentType) => LogRedactor.Body(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), contentType);
 
     [Fact]
