@@ -313,6 +313,10 @@ public class KeyAndUrlRuleTests
     {
         Assert.Equal("", UrlRules.ShowUrl("?sig=secret"));
         Assert.Equal("mailto:a@b", UrlRules.ShowUrl("mailto:a@b?subject=secret"));
+        // An http(s) URL is shown whole however long, never cut like text.
+        string longUrl = "https://cdn.example.com/" + new string('p', 100) + ".mp4";
+        Assert.Equal(longUrl, UrlRules.ShowUrl(longUrl + "?sig=secret"));
+        Assert.Equal(longUrl.Replace("https:", "http:"), UrlRules.ShowUrl(longUrl.Replace("https:", "http:") + "?sig=secret"));
     }
 
     private static string Body(string text, string? contentType) => LogRedactor.Body(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), contentType);

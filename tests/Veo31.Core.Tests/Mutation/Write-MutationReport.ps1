@@ -13,7 +13,9 @@ param(
     [Parameter(Mandatory)] [string] $ReportPath,
     [Parameter(Mandatory)] [string] $OutputPath,
     [Parameter(Mandatory)] [string] $RepositoryRoot,
-    [TimeSpan] $Duration = [TimeSpan]::Zero
+    [TimeSpan] $Duration = [TimeSpan]::Zero,
+    # The commit the run measured; by default the repository's HEAD.
+    [string] $Commit
 )
 
 $ErrorActionPreference = 'Stop'
@@ -40,11 +42,13 @@ function Get-Original([string[]] $Lines, $Location) {
 
 function Compress-Code([string] $Text) { ($Text -replace '\s+', ' ').Trim() }
 
-function Find-Equivalent([string] $File, $Mutant, [string] $Original) {
+# An entry names a file (or *), a mutator, and either the original code or a pattern its line matches.
+function Find-Equivalent([string] $File, $Mutant, [string] $Original, [string] $Line) {
     foreach ($e in $equivalents) {
-        if (-not $File.EndsWith($e.file)) { continue }
+        if ($e.file -ne '*' -and -not $File.EndsWith($e.file)) { continue }
         if ($e.mutator -ne $Mutant.mutatorName) { continue }
-        if ((Compress-Code $e.original) -ne (Compress-Code $Original)) { continue }
+        if ($e.PSObject.Properties['original'] -and (Compress-Code $e.original) -ne (Compress-Code $Original)) { continue }
+        if ($e.PSObject.Properties['lineMatches'] -and $Line -notmatch $e.lineMatches) { continue }
         if ($e.PSObject.Properties['replacement'] -and (Compress-Code $e.replacement) -ne (Compress-Code $Mutant.replacement)) { continue }
         return $e
     }
@@ -67,7 +71,7 @@ $rows = foreach ($path in ($report.files.Keys | Sort-Object)) {
                 Line = $m.location.start.line; Status = $m.status; Mutator = $m.mutatorName
                 Original = Compress-Code $original; Replacement = Compress-Code $m.replacement
             }
-            $equivalent = Find-Equivalent $relative $m $original
+            $equivalent = Find-Equivalent $relative $m $original $lines[$m.location.start.line - 1]
             if ($equivalent) {
                 $counts.Equivalent++
                 $equivalentHere.Add(($entry | Add-Member -NotePropertyName Why -NotePropertyValue $equivalent.why -PassThru))
@@ -106,8 +110,13 @@ $areas = foreach ($name in $StrictAreas.Keys) {
     [pscustomobject]@{ Area = $name; Score = $t.Score; ScoreWithoutEquivalents = $t.ScoreWithoutEquivalents; Detected = $t.Detected; Valid = $t.Valid; Equivalent = $t.Equivalent }
 }
 
-$commit = (& git -C $RepositoryRoot rev-parse --short HEAD 2>$null)
-$dirty = if (& git -C $RepositoryRoot status --porcelain --untracked-files=no 2>$null) { ' (with uncommitted changes)' } else { '' }
+$dirty = ''
+$commit = $Commit
+if (-not $commit) {
+    $commit = (& git -C $RepositoryRoot rev-parse --short HEAD 2>$null)
+    $dirty = if (& git -C $RepositoryRoot status --porcelain --untracked-files=no 2>$null) { ' (with uncommitted changes)' } else { '' }
+}
+$config = (Get-Content -Raw -LiteralPath (Join-Path $RepositoryRoot 'stryker-config.json') | ConvertFrom-Json).'stryker-config'
 $f1 = { param($x) $x.ToString('0.0', [Globalization.CultureInfo]::InvariantCulture) }
 
 $md = [Text.StringBuilder]::new()
@@ -119,6 +128,15 @@ $null = $md.AppendLine('Core test fail? Score = (killed + timeout) / (killed + t
 $null = $md.AppendLine('change no test can observe) are listed below with why they stay, from')
 $null = $md.AppendLine('`tests/Veo31.Core.Tests/Mutation/equivalent-mutants.json`; they count as survivors in the score, and the')
 $null = $md.AppendLine('score without them is shown beside it.')
+$null = $md.AppendLine()
+$null = $md.AppendLine('Scope: where a wrong rule costs a user (the key and URL rules, file names, the journal, the response and status')
+$null = $md.AppendLine('parsers, Retry-After and Content-Range handling, the retry and rate rules, the download resume rules):')
+$null = $md.AppendLine(($config.mutate | ForEach-Object { '`' + ($_ -replace '^\*\*/', '') + '`' }) -join ', ')
+$null = $md.AppendLine()
+$null = $md.AppendLine('Tests: the Core test project without its end-to-end emulator classes (`test-case-filter` in stryker-config.json).')
+$null = $md.AppendLine('Every mutant in the key, URL, parser and retry code is reached by all of those classes, so each one that survives')
+$null = $md.AppendLine('would cost the whole suite again; the rules are pinned by the unit-level tests where they are written (the')
+$null = $md.AppendLine('*RuleTests classes, whose names state the rule) and by the raw-socket CDN tests.')
 $null = $md.AppendLine()
 $null = $md.AppendLine("- Date: $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm', [Globalization.CultureInfo]::InvariantCulture)) UTC")
 $null = $md.AppendLine("- Commit: $commit$dirty")
