@@ -12,6 +12,8 @@
              (-SoakJournal Blob: the journal in an append blob and the videos in a container, on Azurite).
     Bench    runs the side-by-side benchmarks and writes docs/performance.md.
     Package  builds out/Veo31.<version>.nupkg and out/Veo31.zip (Azure Automation layout).
+    Mutate   (maintainers) runs Stryker.NET over Core's safety logic with the Core tests (stryker-config.json),
+             prints per-file scores and the total, and writes docs/testing.md. Not part of Test; about 25 minutes.
     Everything comes from NuGet (pinned); the PowerShell Gallery is never needed.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
@@ -20,7 +22,7 @@
 param(
     # One task or several (-Task Test, Package, or 'Test,Package' from another shell): each runs at most once, after the
     # tasks it depends on.
-    [ArgumentCompletions('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package')]
+    [ArgumentCompletions('Build', 'Test', 'Demo', 'Soak', 'Bench', 'Package', 'Mutate')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -229,6 +231,28 @@ function Invoke-ScriptTask {
     $null = & (Join-Path $Root $Script) -ModulePath $ModuleOut @Parameters
 }
 
+function Invoke-MutateTask {
+    $reportDir = Join-Path $Out 'stryker'
+    if (Test-Path -LiteralPath $reportDir) { Remove-Item -LiteralPath $reportDir -Recurse -Force }
+    Invoke-Dotnet @('tool', 'restore')
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    # Stryker runs from the test project's folder (the solution beside build.ps1 would make it mutate everything).
+    Push-Location (Join-Path $Root 'tests/Veo31.Core.Tests')
+    try {
+        Invoke-Dotnet @('dotnet-stryker', '--config-file', (Join-Path $Root 'stryker-config.json'), '--output', $reportDir)
+    } finally {
+        Pop-Location
+    }
+    $watch.Stop()
+    $writer = Join-Path $Root 'tests/Veo31.Core.Tests/Mutation/Write-MutationReport.ps1'
+    $result = & $writer -ReportPath (Join-Path $reportDir 'reports/mutation-report.json') -OutputPath (Join-Path $Root 'docs/testing.md') `
+        -RepositoryRoot $Root -Duration $watch.Elapsed
+    $result.Files | Format-Table File, @{ n = 'Score'; e = { '{0:0.0}%' -f $_.Score } }, Killed, Timeout, Survived, NoCoverage, Equivalent -AutoSize | Out-Host
+    $result.Areas | Format-Table Area, @{ n = 'Score'; e = { '{0:0.0}%' -f $_.Score } }, @{ n = 'Without equivalents'; e = { '{0:0.0}%' -f $_.ScoreWithoutEquivalents } } -AutoSize | Out-Host
+    Write-Host ('Mutation score: {0:0.0}% ({1} of {2} detected; {3:0.0}% without {4} equivalent) in {5:0} min; docs/testing.md written.' -f `
+        $result.Total.Score, $result.Total.Detected, $result.Total.Valid, $result.Total.ScoreWithoutEquivalents, $result.Total.Equivalent, $watch.Elapsed.TotalMinutes)
+}
+
 # The task graph: what each task needs first. Every task runs at most once per invocation, so
 # -Task Test, Package builds once.
 $Tasks = [ordered]@{
@@ -238,6 +262,8 @@ $Tasks = [ordered]@{
     Soak    = @{ DependsOn = @('Build'); Run = { Invoke-ScriptTask -Script 'tests/Soak/Invoke-Soak.ps1' -Parameters @{ Jobs = $SoakJobs; FaultRate = $SoakFaultRate; Storage = $SoakJournal } } }
     Bench   = @{ DependsOn = @('Build'); Run = { Invoke-ScriptTask -Script 'tests/Benchmarks/Invoke-Benchmarks.ps1' } }
     Package = @{ DependsOn = @('Build'); Run = { & (Join-Path $Root 'tools/New-Package.ps1') -ModulePath $ModuleOut -OutputPath $Out -Version (Get-ModuleVersion) } }
+    # A maintainer task, not part of Test: Stryker builds what it mutates itself.
+    Mutate  = @{ DependsOn = @(); Run = { Invoke-MutateTask } }
 }
 $done = [Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
 

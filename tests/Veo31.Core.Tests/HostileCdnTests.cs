@@ -10,8 +10,15 @@ using Xunit;
 namespace Veo31.Core.Tests;
 
 /// <summary>What a hostile review of the transfers found, on a raw loopback "CDN" that does what real ones do.</summary>
-public class HostileCdnTests
+public class HostileCdnTests : IDisposable
 {
+    private readonly List<string> _dirs = new();
+
+    public void Dispose()
+    {
+        foreach (string dir in _dirs) try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
     private static readonly byte[] VersionA = Fill(300_000, 0xA1);
     private static readonly byte[] VersionB = Fill(300_000, 0xB2);
 
@@ -24,54 +31,7 @@ public class HostileCdnTests
 
     private static string Hash(byte[] b) => Convert.ToHexString(SHA256.HashData(b));
 
-    /// <summary>A raw HTTP/1.1 server: each connection gets the next handler; it reads the request head and writes what it likes.</summary>
-    private sealed class RawServer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly Func<int, string, NetworkStream, Task> _handler;
-        private int _n;
-        public List<string> Requests { get; } = new();
-
-        public RawServer(Func<int, string, NetworkStream, Task> handler)
-        {
-            _handler = handler;
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public Uri Base => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
-
-        private async Task LoopAsync()
-        {
-            while (true)
-            {
-                TcpClient c;
-                try { c = await _listener.AcceptTcpClientAsync(); } catch { return; }
-                _ = Task.Run(async () =>
-                {
-                    using (c)
-                    {
-                        var s = c.GetStream();
-                        var head = new StringBuilder();
-                        var one = new byte[1];
-                        while (!head.ToString().EndsWith("\r\n\r\n"))
-                        {
-                            if (await s.ReadAsync(one) == 0) return;
-                            head.Append((char)one[0]);
-                        }
-                        int n = Interlocked.Increment(ref _n);
-                        lock (Requests) Requests.Add(head.ToString());
-                        try { await _handler(n, head.ToString(), s); } catch { }
-                    }
-                });
-            }
-        }
-
-        public void Dispose() => _listener.Stop();
-    }
-
-    private static async Task WriteHead(NetworkStream s, string head)
-        => await s.WriteAsync(Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n") + "\r\n"));
+    private static Task WriteHead(NetworkStream s, string head) => RawServer.WriteHead(s, head);
 
     private static VeoClient Client(Uri api, Action<VeoClientOptions>? configure = null)
     {
@@ -80,7 +40,12 @@ public class HostileCdnTests
         return new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
     }
 
-    private static string Temp() => Directory.CreateTempSubdirectory("veo-r11-").FullName;
+    private string Temp()
+    {
+        string dir = Directory.CreateTempSubdirectory("veo-r11-").FullName;
+        _dirs.Add(dir);
+        return dir;
+    }
 
     // 1. A 200 without Content-Length and without chunking (body ends when the connection closes), cut at 60%:
     //    nothing in HTTP can tell the cut, so the client must not report it as a saved video.

@@ -1,0 +1,458 @@
+using System.IO.Compression;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Veo31.Core.Errors;
+using Veo31.Core.Http;
+using Veo31.Core.Models;
+using Xunit;
+
+namespace Veo31.Core.Tests;
+
+/// <summary>
+/// When a broken download may go on from the bytes on disk, and when it must start over: each rule pinned on a raw
+/// loopback server that answers the resume exactly as a test scripts it.
+/// </summary>
+public class DownloadResumeRuleTests : IDisposable
+{
+    private const int Size = 200_000;
+    private const int Cut = 80_000;
+    private static readonly byte[] VersionA = Fill(Size, 0x5A);
+    private static readonly byte[] VersionB = Fill(Size, 0x6B);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("veo-resume-").FullName;
+    private string Destination => Path.Combine(_dir, "video.mp4");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static byte[] Fill(int n, byte seed)
+    {
+        var b = new byte[n];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    private static long? RangeFrom(string request)
+    {
+        Match m = Regex.Match(request, @"\r\nRange: bytes=(\d+)-\r\n", RegexOptions.IgnoreCase);
+        return m.Success ? long.Parse(m.Groups[1].Value) : null;
+    }
+
+    private static string? Header(string request, string name)
+    {
+        Match m = Regex.Match(request, @"\r\n" + Regex.Escape(name) + @": ([^\r]*)\r\n", RegexOptions.IgnoreCase);
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
+    /// <summary>A 200 with the whole length announced; the body is cut (connection closed) after cutAt bytes when given.</summary>
+    private static async Task Whole(NetworkStream s, byte[] body, string validators, int? cutAt = null)
+    {
+        await RawServer.WriteHead(s, $"HTTP/1.1 200 OK\nContent-Type: video/mp4\nContent-Length: {body.Length}\n{validators}");
+        await s.WriteAsync(body.AsMemory(0, cutAt ?? body.Length));
+    }
+
+    /// <summary>A 206 that sends body[from..] (up to cutAt) with the Content-Range given.</summary>
+    private static async Task Rest(NetworkStream s, byte[] body, long from, string contentRange, string validators, int? cutAt = null)
+    {
+        await RawServer.WriteHead(s, $"HTTP/1.1 206 Partial Content\nContent-Type: video/mp4\nContent-Length: {body.Length - from}\nContent-Range: {contentRange}\n{validators}");
+        await s.WriteAsync(body.AsMemory((int)from, (cutAt ?? body.Length) - (int)from));
+    }
+
+    private static VeoClient Client(Uri api) => new(EmulatorHarness.FastOptions(api), EmulatorHarness.Secure(EmulatorHarness.Key));
+
+    private async Task<DownloadResult> Download(RawServer server, string path = "v.mp4", IProgress<TransferProgress>? progress = null)
+    {
+        using VeoClient client = Client(server.Base);
+        return await client.DownloadVideoAsync(new Uri(server.Base, path).ToString(), Destination, false, progress, CancellationToken.None);
+    }
+
+    private async Task<VeoException> DownloadFails(RawServer server, string path = "v.mp4")
+    {
+        using VeoClient client = Client(server.Base);
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, path).ToString(), Destination, false, null, CancellationToken.None));
+        Assert.Empty(Directory.GetFiles(_dir));
+        return ex;
+    }
+
+    private void AssertSaved(byte[] expected) => Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Destination)), "the saved file is not the expected version in full");
+
+    private static string Rfc1123(DateTimeOffset at) => at.UtcDateTime.ToString("R");
+
+    [Fact]
+    public void A_download_remembers_a_version_only_with_a_validator_and_resumes_only_what_it_can_prove()
+    {
+        var state = new Veo31.Core.Download.DownloadState(new Uri("https://cdn.example/v.mp4")) { Written = 10, Total = 100, ETag = "\"v\"" };
+        Assert.True(state.CanResume);
+        state.ETag = null;
+        Assert.False(state.HasValidator);
+        Assert.False(state.CanResume);
+        state.LastModified = DateTimeOffset.UtcNow;
+        Assert.True(state.CanResume);
+        state.Written = 100;
+        Assert.True(state.CanResume);
+        state.Written = 101;
+        Assert.False(state.CanResume);
+        state.Written = 0;
+        Assert.False(state.CanResume);
+        state.Written = 10;
+        state.Total = null;
+        Assert.False(state.CanResume);
+        state.Total = 100;
+        state.Encoded = true;
+        Assert.False(state.CanResume);
+    }
+
+    [Fact]
+    public async Task A_resume_asks_for_the_rest_with_the_strong_ETag_as_If_Range()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else await Rest(s, VersionA, RangeFrom(req) ?? 0, $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+        });
+        var progress = new List<TransferProgress>();
+        DownloadResult result = await Download(server, progress: new SyncProgress(progress));
+        AssertSaved(VersionA);
+        Assert.Equal((Destination, (long)Size, 1), (result.Path, result.Length, result.Resumes));
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(Cut, RangeFrom(server.Requests[1]));
+        Assert.Equal("\"v1\"", Header(server.Requests[1], "If-Range"));
+        Assert.Null(Header(server.Requests[0], "If-Range"));
+        Assert.Null(Header(server.Requests[0], "Authorization"));
+        Assert.Equal("identity", Header(server.Requests[1], "Accept-Encoding"));
+        Assert.Equal((0L, (long?)Size), (progress[0].BytesTransferred, progress[0].TotalBytes));
+        Assert.Equal((long)Size, progress[^1].BytesTransferred);
+        Assert.Contains(progress, p => p.BytesTransferred == Cut);
+    }
+
+    [Fact]
+    public async Task Without_a_strong_ETag_a_Last_Modified_a_second_older_than_Date_is_the_If_Range()
+    {
+        string modified = Rfc1123(DateTimeOffset.UtcNow.AddMinutes(-5));
+        string validators = $"ETag: W/\"weak\"\nLast-Modified: {modified}\nDate: {Rfc1123(DateTimeOffset.UtcNow)}\n";
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, validators, Cut);
+            else await Rest(s, VersionA, RangeFrom(req) ?? 0, $"bytes {Cut}-{Size - 1}/{Size}", validators);
+        });
+        DownloadResult result = await Download(server);
+        AssertSaved(VersionA);
+        Assert.Equal(1, result.Resumes);
+        Assert.Equal(modified, Header(server.Requests[1], "If-Range"));
+    }
+
+    public static readonly TheoryData<string, string> UnprovableVersions = new()
+    {
+        { "no validator", "" },
+        { "a weak ETag only", "ETag: W/\"v1\"\n" },
+        { "a Last-Modified in the same second as Date", "Last-Modified: Sun, 01 Jun 2025 10:00:00 GMT\nDate: Sun, 01 Jun 2025 10:00:00 GMT\n" },
+        { "a Last-Modified without Date", "Last-Modified: Sun, 01 Jun 2025 10:00:00 GMT\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnprovableVersions))]
+    public async Task A_version_the_server_cannot_prove_again_is_fetched_again_from_the_start(string why, string validators)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, validators, Cut);
+            else await Whole(s, VersionB, validators);
+        });
+        DownloadResult result = await Download(server);
+        AssertSaved(VersionB);
+        Assert.True(RangeFrom(server.Requests[1]) == null, "resumed a version with " + why);
+        Assert.Equal(0, result.Resumes);
+    }
+
+    public static readonly TheoryData<string, string, string> MismatchedResumes = new()
+    {
+        { "another start", $"bytes 0-{Size - 1}/{Size}", "ETag: \"v1\"\n" },
+        { "another total", $"bytes {Cut}-{Size - 1}/{Size + 1}", "ETag: \"v1\"\n" },
+        { "no total", $"bytes {Cut}-{Size - 1}/*", "ETag: \"v1\"\n" },
+        { "another ETag", $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v2\"\n" },
+        { "a weak ETag", $"bytes {Cut}-{Size - 1}/{Size}", "ETag: W/\"v1\"\n" },
+        { "an encoded body", $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\nContent-Encoding: gzip\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MismatchedResumes))]
+    public async Task A_206_that_does_not_continue_the_version_on_disk_starts_the_file_over(string why, string contentRange, string validators)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else if (n == 2) await Rest(s, VersionB, Cut, contentRange, validators);
+            else await Whole(s, VersionB, "ETag: \"v2\"\n");
+        });
+        DownloadResult result = await Download(server);
+        AssertSaved(VersionB);
+        Assert.True(server.Requests.Count == 3, $"{server.Requests.Count} requests after a 206 with {why}");
+        Assert.Null(RangeFrom(server.Requests[2]));
+        Assert.Equal(1, result.Resumes);
+    }
+
+    [Fact]
+    public async Task A_206_whose_Last_Modified_changed_starts_the_file_over()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string first = $"Last-Modified: {Rfc1123(now.AddMinutes(-5))}\nDate: {Rfc1123(now)}\n";
+        string second = $"Last-Modified: {Rfc1123(now.AddMinutes(-1))}\nDate: {Rfc1123(now)}\n";
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, first, Cut);
+            else if (n == 2) await Rest(s, VersionB, Cut, $"bytes {Cut}-{Size - 1}/{Size}", second);
+            else await Whole(s, VersionB, second);
+        });
+        await Download(server);
+        AssertSaved(VersionB);
+        Assert.Equal(3, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_206_to_a_request_that_asked_for_no_range_is_not_saved_as_the_video()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Rest(s, VersionB, 0, $"bytes 0-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+            else await Whole(s, VersionA, "ETag: \"v1\"\n");
+        });
+        await Download(server);
+        AssertSaved(VersionA);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_refused_resume_range_starts_the_file_over()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else if (n == 2) await RawServer.WriteHead(s, $"HTTP/1.1 416 Range Not Satisfiable\nContent-Range: bytes */{Size}\nContent-Length: 0\n");
+            else await Whole(s, VersionB, "ETag: \"v2\"\n");
+        });
+        await Download(server);
+        AssertSaved(VersionB);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Null(RangeFrom(server.Requests[2]));
+    }
+
+    [Fact]
+    public async Task A_server_that_ignores_the_range_replaces_the_bytes_on_disk_instead_of_being_appended()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else await Whole(s, VersionB, "ETag: \"v2\"\n");
+        });
+        DownloadResult result = await Download(server);
+        AssertSaved(VersionB);
+        Assert.Equal((long)Size, result.Length);
+    }
+
+    [Fact]
+    public async Task A_resume_that_sends_more_than_the_announced_total_is_refused_and_leaves_no_file()
+    {
+        byte[] longer = VersionA.Concat(new byte[5000]).ToArray();
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else await Rest(s, longer, Cut, $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+        });
+        VeoException ex = await DownloadFails(server);
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.Contains($"more bytes than it announced ({Size})", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_transfer_that_breaks_more_than_MaxRetryCount_plus_3_times_gives_up_and_leaves_no_file()
+    {
+        const int step = 10_000;
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            long from = RangeFrom(req) ?? 0;
+            int cutAt = (int)from + step;
+            if (from == 0) await Whole(s, VersionA, "ETag: \"v1\"\n", cutAt);
+            else await Rest(s, VersionA, from, $"bytes {from}-{Size - 1}/{Size}", "ETag: \"v1\"\n", cutAt);
+        });
+        VeoException ex = await DownloadFails(server);
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        // MaxRetryCount is 3 (EmulatorHarness.FastOptions): 6 resumes go on, the 7th break gives up.
+        Assert.Equal($"The video transfer broke 7 times; {7 * step} bytes received.", ex.Message);
+        Assert.Equal(7, server.Requests.Count);
+        Assert.Equal(7, ex.Attempts);
+    }
+
+    [Theory]
+    [InlineData(5, true)]
+    [InlineData(6, false)]
+    public async Task At_most_5_redirects_are_followed(int redirects, bool followed)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n <= redirects) await RawServer.WriteHead(s, $"HTTP/1.1 302 Found\nLocation: r{n}.mp4\nContent-Length: 0\n");
+            else await Whole(s, VersionA, "ETag: \"v1\"\n");
+        });
+        if (followed)
+        {
+            await Download(server);
+            AssertSaved(VersionA);
+            Assert.Contains("GET /r5.mp4 ", server.Requests[^1]);
+        }
+        else
+        {
+            VeoException ex = await DownloadFails(server);
+            Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
+            Assert.Contains("more than 5 times", ex.Message);
+            Assert.Equal(6, server.Requests.Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_redirect_to_plain_http_off_loopback_is_refused_before_it_is_followed()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+            await RawServer.WriteHead(s, "HTTP/1.1 302 Found\nLocation: http://cdn.example.invalid/v.mp4\nContent-Length: 0\n"));
+        VeoException ex = await DownloadFails(server);
+        Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
+        Assert.Contains("redirect target", ex.Message);
+        Assert.Single(server.Requests);
+    }
+
+    [Theory]
+    [InlineData(401, VeoErrorKind.AuthenticationFailed, 1)]
+    [InlineData(403, VeoErrorKind.AuthenticationFailed, 1)]
+    [InlineData(404, VeoErrorKind.ServerError, 4)]
+    [InlineData(503, VeoErrorKind.ServerError, 4)]
+    public async Task A_CDN_error_is_retried_unless_it_refuses_access(int status, VeoErrorKind kind, int requests)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+            await RawServer.WriteHead(s, $"HTTP/1.1 {status} Nope\nContent-Length: 0\n"));
+        VeoException ex = await DownloadFails(server);
+        Assert.Equal((kind, (int?)status), (ex.Kind, ex.HttpStatus));
+        Assert.Equal($"The video download failed: HTTP {status}.", ex.Message);
+        Assert.Equal(requests, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_video_that_is_cut_short_and_cannot_be_resumed_ends_in_a_typed_error_naming_the_bytes()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "", Cut));
+        VeoException ex = await DownloadFails(server);
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.StartsWith($"The video transfer stopped after {Cut} bytes", ex.Message);
+        Assert.Equal(4, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_gzip_body_is_decoded_and_never_resumed()
+    {
+        byte[] gz;
+        using (var buffer = new MemoryStream())
+        {
+            using (var zip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) zip.Write(VersionA);
+            gz = buffer.ToArray();
+        }
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await RawServer.WriteHead(s, $"HTTP/1.1 200 OK\nContent-Type: video/mp4\nContent-Encoding: gzip\nContent-Length: {gz.Length}\nETag: \"v1\"\n");
+            await s.WriteAsync(gz.AsMemory(0, n == 1 ? gz.Length / 2 : gz.Length));
+        });
+        DownloadResult result = await Download(server);
+        AssertSaved(VersionA);
+        Assert.Null(RangeFrom(server.Requests[1]));
+        Assert.Equal(((long)Size, 0), (result.Length, result.Resumes));
+    }
+
+    [Fact]
+    public async Task A_download_logs_each_answer_and_its_safe_headers_but_never_the_key()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\nSet-Cookie: session=cookie-canary\n", Cut);
+            else await Rest(s, VersionA, RangeFrom(req) ?? 0, $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+        });
+        var log = new RecordingLog();
+        using (Veo31.Core.Logging.VeoLogScope.Use(log)) await Download(server);
+        string all = string.Join("\n", log.Lines);
+        Assert.Contains(log.Lines, l => l.StartsWith("VERBOSE: GET /v.mp4 -> 200 (", StringComparison.Ordinal) && l.EndsWith(" ms)", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith($"VERBOSE: GET /v.mp4 -> 206 (resume at {Cut}) (", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("DEBUG: Download response headers: ", StringComparison.Ordinal) && l.Contains("ETag: \"v1\"") && l.Contains("Set-Cookie: ***"));
+        Assert.DoesNotContain("cookie-canary", all);
+        Assert.DoesNotContain(EmulatorHarness.Key, all);
+    }
+
+    [Fact]
+    public async Task A_file_that_appears_at_the_destination_during_the_download_is_not_replaced()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            File.WriteAllText(Destination, "mine");
+            await Whole(s, VersionA, "ETag: \"v1\"\n");
+        });
+        using VeoClient client = Client(server.Base);
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.FileExists, ex.Kind);
+        Assert.Contains("appeared while the video was downloading", ex.Message);
+        Assert.Equal("mine", File.ReadAllText(Destination));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task Overwrite_replaces_an_existing_file_in_one_step_and_without_it_nothing_is_asked()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        File.WriteAllText(Destination, "old");
+        using VeoClient client = Client(server.Base);
+        string url = new Uri(server.Base, "v.mp4").ToString();
+        var refused = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.FileExists, refused.Kind);
+        Assert.Empty(server.Requests);
+        DownloadResult result = await client.DownloadVideoAsync(url, Destination, true, null, CancellationToken.None);
+        AssertSaved(VersionA);
+        Assert.Equal(Destination, result.Path);
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task A_destination_that_is_a_folder_or_not_a_path_is_refused_before_anything_is_asked()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        string url = new Uri(server.Base, "v.mp4").ToString();
+        foreach (string bad in new[] { _dir, "  ", "bad\0name.mp4" })
+        {
+            var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, bad, false, null, CancellationToken.None));
+            Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        }
+        File.WriteAllText(Path.Combine(_dir, "file"), "x");
+        var under = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(url, Path.Combine(_dir, "file", "v.mp4"), false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.UnsafePath, under.Kind);
+        Assert.Contains("cannot be created", under.Message);
+        Assert.Empty(server.Requests);
+
+        string nested = Path.Combine(_dir, "a", "b", "v.mp4");
+        await client.DownloadVideoAsync(url, nested, false, null, CancellationToken.None);
+        Assert.Equal(Size, new FileInfo(nested).Length);
+    }
+
+    [Fact]
+    public async Task A_video_larger_than_MaxVideoBytes_is_not_saved()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        var options = EmulatorHarness.FastOptions(server.Base);
+        options.MaxVideoBytes = Size - 1;
+        using var client = new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.Contains($"larger than MaxVideoBytes ({Size - 1} bytes)", ex.Message);
+        Assert.Empty(Directory.GetFiles(_dir));
+        options.MaxVideoBytes = Size;
+    }
+
+    private sealed class SyncProgress(List<TransferProgress> seen) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value)
+        {
+            lock (seen) seen.Add(value);
+        }
+    }
+}

@@ -1,0 +1,481 @@
+using System.Diagnostics;
+using System.Text;
+using Veo31.Core.Errors;
+using Veo31.Core.Journal;
+using Veo31.Core.Models;
+using Xunit;
+
+namespace Veo31.Core.Tests;
+
+/// <summary>The journal's rules, each pinned by one named test: appends, locking, de-duplication, compaction and reading.</summary>
+public class JournalRuleTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("veo-journal-rules-").FullName;
+    private string JournalPath => Path.Combine(_dir, "journal.jsonl");
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static VideoJobInfo Job(string uuid, VideoStatus status, string? url = null, string? reason = null, string? raw = null)
+        => new() { Uuid = uuid, Status = status, RawStatus = raw ?? status.ToString().ToLowerInvariant(), VideoUrl = url, FailureReason = reason };
+
+    private static GenerateVideoRequest Request(string prompt) => new() { Prompt = prompt };
+
+    private int LineCount() => File.ReadAllLines(JournalPath).Length;
+
+    // ---- Appending.
+
+    [Fact]
+    public void An_append_never_rewrites_earlier_records()
+    {
+        var store = new FileJournalStore(JournalPath);
+        byte[] first = Encoding.UTF8.GetBytes("{\"n\":1}\n");
+        byte[] second = Encoding.UTF8.GetBytes("{\"n\":2}\n");
+        Assert.Equal(first.Length, store.Append(first, durable: true));
+        Assert.Equal(first.Length + second.Length, store.Append(second, durable: false));
+        Assert.Equal(first.Concat(second).ToArray(), File.ReadAllBytes(JournalPath));
+    }
+
+    [Fact]
+    public void A_record_after_a_line_cut_short_starts_on_a_line_of_its_own()
+    {
+        File.WriteAllText(JournalPath, "{\"event\":\"submitted\",\"uu");
+        var store = new FileJournalStore(JournalPath);
+        store.Append(Encoding.UTF8.GetBytes("{\"n\":2}\n"), durable: true);
+        Assert.Equal("{\"event\":\"submitted\",\"uu\n{\"n\":2}\n", File.ReadAllText(JournalPath));
+    }
+
+    [Fact]
+    public void A_store_reads_its_head_and_everything_after_an_offset()
+    {
+        var store = new FileJournalStore(JournalPath);
+        JournalRead missing = store.ReadFrom(0, 4);
+        Assert.Equal((0, 0, 0L), (missing.Head.Length, missing.Tail.Length, missing.Length));
+        File.WriteAllText(JournalPath, "0123456789");
+        JournalRead read = store.ReadFrom(6, 4);
+        Assert.Equal("0123", Encoding.ASCII.GetString(read.Head));
+        Assert.Equal("6789", Encoding.ASCII.GetString(read.Tail));
+        Assert.Equal(10, read.Length);
+        Assert.Empty(store.ReadFrom(10, 4).Tail);
+        Assert.Equal("0123456789", Encoding.ASCII.GetString(store.ReadFrom(0, 64).Head));
+        var inMissingFolder = new FileJournalStore(Path.Combine(_dir, "no", "such", "journal.jsonl"));
+        Assert.Equal(0, inMissingFolder.ReadFrom(0, 4).Length);
+    }
+
+    [Fact]
+    public void A_replace_swaps_the_whole_contents_and_leaves_no_temporary_file()
+    {
+        var store = new FileJournalStore(JournalPath);
+        store.Append(Encoding.UTF8.GetBytes("old\n"), durable: true);
+        store.Replace(Encoding.UTF8.GetBytes("new\n"));
+        Assert.Equal("new\n", File.ReadAllText(JournalPath));
+        Assert.Equal(new[] { "journal.jsonl" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_journal_that_cannot_be_written_is_an_UnsafePath_error_naming_it()
+    {
+        Directory.CreateDirectory(JournalPath); // a folder where the file should be
+        var journal = new JobJournal(JournalPath);
+        var ex = Assert.Throws<VeoException>(() => journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p")));
+        Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        Assert.Contains(JournalPath, ex.Message);
+    }
+
+    // ---- Locking across processes.
+
+    private FileStream HoldLockFile() => new(JournalPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+    [Fact]
+    public void A_writer_waits_for_a_lock_another_process_holds_and_then_writes()
+    {
+        var journal = new JobJournal(JournalPath) { LockTimeout = TimeSpan.FromSeconds(20) };
+        Assert.Equal(TimeSpan.FromSeconds(20), journal.LockTimeout);
+        FileStream held = HoldLockFile();
+        var watch = Stopwatch.StartNew();
+        Task release = Task.Run(async () => { await Task.Delay(300); held.Dispose(); });
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        release.Wait();
+        Assert.True(watch.ElapsedMilliseconds >= 250, $"wrote after {watch.ElapsedMilliseconds} ms, while the lock was held");
+        Assert.Single(journal.ReadAll());
+    }
+
+    [Fact]
+    public void A_writer_gives_up_after_the_lock_timeout_with_a_clear_error_and_writes_nothing()
+    {
+        var journal = new JobJournal(JournalPath) { LockTimeout = TimeSpan.FromMilliseconds(400) };
+        using (HoldLockFile())
+        {
+            var watch = Stopwatch.StartNew();
+            var ex = Assert.Throws<VeoException>(() => journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p")));
+            Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+            Assert.Contains("cannot be locked", ex.Message);
+            Assert.InRange(watch.ElapsedMilliseconds, 350, 15_000);
+        }
+        Assert.False(File.Exists(JournalPath));
+        // The lock is usable again once released: the failed attempt left nothing held.
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        Assert.Single(journal.ReadAll());
+    }
+
+    [Fact]
+    public void Disposing_a_held_lock_twice_releases_it_once()
+    {
+        var store = new FileJournalStore(JournalPath);
+        IDisposable held = store.Lock();
+        held.Dispose();
+        held.Dispose();
+        using (store.Lock()) { }
+        Task other = Task.Run(() => { using (store.Lock()) { } });
+        Assert.True(other.Wait(10_000));
+    }
+
+    // ---- What is recorded.
+
+    [Fact]
+    public void A_status_is_written_only_when_it_says_something_new()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        Assert.False(journal.RecordStatus(Job("u1", VideoStatus.Pending)));
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Processing)));
+        Assert.False(journal.RecordStatus(Job("u1", VideoStatus.Processing, raw: "PROCESSING")));
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Processing, raw: "rendering")));
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Processing, raw: "rendering", reason: "slow")));
+        Assert.False(journal.RecordStatus(Job("u1", VideoStatus.Processing, raw: "rendering", reason: "slow")));
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/a.mp4")));
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/b.mp4")));
+        // Saying nothing about the URL or the reason is not a change.
+        Assert.False(journal.RecordStatus(Job("u1", VideoStatus.Completed)));
+        Assert.Equal(6, LineCount());
+        var entry = journal.Find("U1")!;
+        Assert.Equal(("https://cdn/b.mp4", "slow", (string?)null), (entry.VideoUrl, entry.FailureReason, entry.RawStatus));
+    }
+
+    [Fact]
+    public void A_status_for_a_gone_job_is_always_written_and_brings_it_back()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        journal.RecordGone("u1", "unknown uuid");
+        Assert.False(journal.Find("u1")!.IsPending);
+        Assert.True(journal.RecordStatus(Job("u1", VideoStatus.Pending)));
+        Assert.True(journal.Find("u1")!.IsPending);
+    }
+
+    [Fact]
+    public void Null_jobs_requests_and_uuids_are_refused()
+    {
+        var journal = new JobJournal(JournalPath);
+        Assert.Throws<ArgumentNullException>(() => journal.RecordSubmitted(null!, Request("p")));
+        Assert.Throws<ArgumentNullException>(() => journal.RecordStatus(null!));
+        Assert.Throws<ArgumentNullException>(() => journal.RecordSaved("", "/x"));
+        Assert.Throws<ArgumentNullException>(() => journal.RecordGone("", "why"));
+        Assert.Throws<ArgumentNullException>(() => journal.RecordOutcomeUnknown(null!, "f", "why"));
+        Assert.False(File.Exists(JournalPath));
+        Assert.Equal(VeoErrorKind.UnsafePath, Assert.Throws<VeoException>(() => new JobJournal(" ")).Kind);
+    }
+
+    [Fact]
+    public void Every_fact_of_an_entry_survives_a_compaction()
+    {
+        var journal = new JobJournal(JournalPath);
+        var created = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var job = new VideoJobInfo { Uuid = "full", Status = VideoStatus.Pending, RawStatus = "pending", CreatedAt = created };
+        journal.RecordSubmitted(job, new GenerateVideoRequest { Prompt = "all", AspectRatio = "9:16", ImageUrl = "https://img/x.png", ImageKey = "key-1" });
+        journal.RecordStatus(Job("full", VideoStatus.Failed, url: "https://cdn/full.mp4", reason: "policy", raw: "rejected"));
+        journal.RecordSaved("full", "/videos/full.mp4");
+        journal.RecordGone("full", "expired");
+        journal.RecordOutcomeUnknown(new GenerateVideoRequest { Prompt = "lost", AspectRatio = "16:9", ImageKey = "k2" }, "fp-1", "dropped");
+        JournalEntry before = journal.Find("full")!;
+        JournalEntry lostBefore = journal.ReadAll().Single(e => e.IsOutcomeUnknown);
+
+        for (int i = 0; i < 300; i++) journal.RecordStatus(Job("flip", i % 2 == 0 ? VideoStatus.Pending : VideoStatus.Processing));
+        Assert.True(LineCount() < 100, "the journal did not compact");
+
+        var fresh = new JobJournal(JournalPath);
+        JournalEntry after = fresh.Find("full")!;
+        Assert.Equivalent(before, after, strict: true);
+        Assert.Equal(("all", "9:16", "image_to_video", "https://img/x.png", "key-1"), (after.Prompt, after.AspectRatio, after.GenerationType, after.ImageUrl, after.ImageKey));
+        Assert.Equal((created, VideoStatus.Failed, "rejected", "https://cdn/full.mp4", "policy", "/videos/full.mp4", true),
+            (after.CreatedAt, after.LastStatus, after.RawStatus, after.VideoUrl, after.FailureReason, after.SavedPath, after.IsGone));
+        Assert.NotNull(after.RequestFingerprint);
+        Assert.Equal(before.LastChecked, after.LastChecked);
+        Assert.Equal(before.Submitted, after.Submitted);
+
+        JournalEntry lostAfter = fresh.ReadAll().Single(e => e.IsOutcomeUnknown);
+        Assert.Equivalent(lostBefore, lostAfter, strict: true);
+        Assert.Equal(("lost", "16:9", "k2", "fp-1", "dropped", VideoStatus.Unknown), (lostAfter.Prompt, lostAfter.AspectRatio, lostAfter.ImageKey, lostAfter.RequestFingerprint, lostAfter.FailureReason, lostAfter.LastStatus));
+        Assert.False(lostAfter.IsPending);
+    }
+
+    [Fact]
+    public void The_journal_compacts_only_past_256_lines_and_4_lines_per_job()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        for (int i = 0; i < 255; i++) journal.RecordStatus(Job("u1", i % 2 == 0 ? VideoStatus.Processing : VideoStatus.Pending));
+        Assert.Equal(256, LineCount());
+        journal.RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/u1"));
+        Assert.Equal(2, LineCount());
+        Assert.Equal(VideoStatus.Completed, new JobJournal(JournalPath).Find("u1")!.LastStatus);
+
+        // 65 jobs in 260 lines is exactly 4 lines per job: kept; one more line compacts.
+        File.Delete(JournalPath);
+        var many = new JobJournal(JournalPath);
+        for (int j = 0; j < 65; j++) many.RecordSubmitted(Job("j" + j, VideoStatus.Pending), Request("p"));
+        for (int i = 0; i < 195; i++) many.RecordStatus(Job("j" + (i % 65), i < 65 ? VideoStatus.Processing : i < 130 ? VideoStatus.Pending : VideoStatus.Processing));
+        Assert.Equal(260, LineCount());
+        many.RecordStatus(Job("j0", VideoStatus.Completed, url: "https://cdn/j0"));
+        Assert.Equal(66, LineCount());
+        Assert.Equal(65, new JobJournal(JournalPath).ReadAll().Count);
+    }
+
+    // ---- Reading.
+
+    [Fact]
+    public void A_journal_resaved_as_UTF16_is_read_whole_and_turned_back_into_UTF8_on_the_next_write()
+    {
+        foreach (Encoding utf16 in new[] { Encoding.Unicode, Encoding.BigEndianUnicode })
+        {
+            File.Delete(JournalPath);
+            var writer = new JobJournal(JournalPath);
+            writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("prompt é"));
+            writer.RecordStatus(Job("u1", VideoStatus.Processing));
+            string text = File.ReadAllText(JournalPath).Replace("\n", "\r\n").TrimEnd('\n', '\r');
+            File.WriteAllText(JournalPath, text, utf16); // with its byte order mark, without a final line break
+
+            var reader = new JobJournal(JournalPath);
+            Assert.Equal(("prompt é", VideoStatus.Processing), (reader.Find("u1")!.Prompt, reader.Find("u1")!.LastStatus));
+            Assert.Equal(VideoStatus.Processing, writer.Find("u1")!.LastStatus);
+            reader.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("second"));
+
+            byte[] bytes = File.ReadAllBytes(JournalPath);
+            Assert.Equal((byte)'{', bytes[0]);
+            Assert.DoesNotContain((byte)'\r', bytes);
+            Assert.Equal(3, LineCount());
+            Assert.Equal(new[] { "u1", "u2" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+            Assert.Equal(new[] { "u1", "u2" }, writer.ReadAll().Select(e => e.Uuid));
+        }
+    }
+
+    [Fact]
+    public void A_UTF8_byte_order_mark_is_skipped_only_at_the_start()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        byte[] withBom = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(File.ReadAllBytes(JournalPath)).ToArray();
+        File.WriteAllBytes(JournalPath, withBom);
+        var reader = new JobJournal(JournalPath);
+        Assert.Equal("u1", Assert.Single(reader.ReadAll()).Uuid);
+        reader.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
+        Assert.Equal(new[] { "u1", "u2" }, reader.ReadAll().Select(e => e.Uuid));
+    }
+
+    [Fact]
+    public void A_journal_replaced_by_another_writer_is_read_again_from_the_start()
+    {
+        var reader = new JobJournal(JournalPath);
+        var writer = new JobJournal(JournalPath);
+        writer.RecordSubmitted(Job("old1", VideoStatus.Pending), Request("p"));
+        writer.RecordSubmitted(Job("old2", VideoStatus.Pending), Request("p"));
+        Assert.Equal(2, reader.ReadAll().Count);
+
+        // Same length or longer, different first line: a new file, not an appended one.
+        var replacement = new JobJournal(Path.Combine(_dir, "other.jsonl"));
+        replacement.RecordSubmitted(Job("new1", VideoStatus.Pending), Request("q"));
+        replacement.RecordSubmitted(Job("new2", VideoStatus.Pending), Request("q"));
+        replacement.RecordSubmitted(Job("new3", VideoStatus.Pending), Request("q"));
+        File.Copy(replacement.Path, JournalPath, overwrite: true);
+        Assert.Equal(new[] { "new1", "new2", "new3" }, reader.ReadAll().Select(e => e.Uuid));
+
+        // Shorter: read again too.
+        File.WriteAllText(JournalPath, File.ReadAllLines(replacement.Path)[0] + "\n");
+        Assert.Equal(new[] { "new1" }, reader.ReadAll().Select(e => e.Uuid));
+    }
+
+    [Fact]
+    public void An_entry_read_from_the_journal_is_a_copy()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        journal.ReadAll()[0].Prompt = "changed";
+        journal.Find("u1")!.SavedPath = "changed";
+        JournalEntry again = journal.Find("u1")!;
+        Assert.Equal(("p", (string?)null), (again.Prompt, again.SavedPath));
+        Assert.Null(journal.Find("nope"));
+    }
+
+    [Fact]
+    public void A_status_line_that_came_before_its_submitted_line_is_not_overruled_by_it()
+    {
+        File.WriteAllText(JournalPath,
+            "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:02Z\",\"status\":\"completed\",\"videoUrl\":\"https://cdn/u1\"}\n" +
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\",\"prompt\":\"p\",\"status\":\"pending\"," +
+            "\"fingerprint\":\"fp\",\"createdAt\":\"2025-01-01T00:00:00Z\"}\n" +
+            "{\"event\":\"submitted\",\"uuid\":\"u2\",\"at\":\"2025-01-01T00:00:01Z\",\"status\":\"processing\"}\n" +
+            "{\"event\":\"submitted\",\"uuid\":\"u3\",\"at\":\"2025-01-01T00:00:01Z\"}\n" +
+            "{\"event\":\"saved\",\"uuid\":\"u3\",\"at\":\"2025-01-01T00:00:03Z\"}\n");
+        var journal = new JobJournal(JournalPath);
+        JournalEntry u1 = journal.Find("u1")!;
+        Assert.Equal((VideoStatus.Completed, "p", "fp"), (u1.LastStatus, u1.Prompt, u1.RequestFingerprint));
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 1, TimeSpan.Zero), u1.Submitted);
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), u1.CreatedAt);
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 2, TimeSpan.Zero), u1.LastChecked);
+        Assert.Equal(VideoStatus.Processing, journal.Find("u2")!.LastStatus);
+        JournalEntry u3 = journal.Find("u3")!;
+        Assert.Equal((VideoStatus.Pending, (string?)null), (u3.LastStatus, u3.SavedPath));
+    }
+
+    [Fact]
+    public void Lines_without_an_event_or_a_uuid_are_unreadable_and_block_compaction()
+    {
+        var fold = new JournalFold();
+        Assert.False(JournalRecordCodec.FoldInto("{\"uuid\":\"u1\"}", fold));
+        Assert.False(JournalRecordCodec.FoldInto("{\"event\":\"status\"}", fold));
+        Assert.False(JournalRecordCodec.FoldInto("{\"event\":\"status\",\"uuid\":\"\"}", fold));
+        Assert.False(JournalRecordCodec.FoldInto("\"text\"", fold));
+        Assert.False(JournalRecordCodec.FoldInto("{", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"journal\",\"generation\":\"g\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"future\",\"uuid\":\"u9\"}", fold));
+        Assert.Equal(1, fold.Count);
+        Assert.Equal(VideoStatus.Pending, fold.Find("u9")!.LastStatus);
+    }
+
+    [Fact]
+    public void Two_lost_answers_are_two_entries_even_with_one_fingerprint()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordOutcomeUnknown(Request("a"), "same-fp", "first");
+        Thread.Sleep(5);
+        journal.RecordOutcomeUnknown(Request("a"), "same-fp", "second");
+        var lost = journal.ReadAll();
+        Assert.Equal(new[] { "first", "second" }, lost.Select(e => e.FailureReason));
+        Assert.All(lost, e => Assert.True(e.IsOutcomeUnknown && !e.IsPending && e.Uuid.Length == 0));
+    }
+
+    [Theory]
+    [InlineData(VideoStatus.Pending, null, false, false, true)]
+    [InlineData(VideoStatus.Processing, null, false, false, true)]
+    [InlineData(VideoStatus.Unknown, null, false, false, true)]
+    [InlineData(VideoStatus.Completed, null, false, false, true)]
+    [InlineData(VideoStatus.Completed, "", false, false, true)]
+    [InlineData(VideoStatus.Completed, "https://cdn/v", false, false, false)]
+    [InlineData(VideoStatus.Failed, null, false, false, false)]
+    [InlineData(VideoStatus.Pending, null, true, false, false)]
+    [InlineData(VideoStatus.Pending, null, false, true, false)]
+    public void An_entry_is_pending_while_it_may_still_give_a_video(VideoStatus status, string? url, bool gone, bool lost, bool pending)
+        => Assert.Equal(pending, new JournalEntry { LastStatus = status, VideoUrl = url, IsGone = gone, IsOutcomeUnknown = lost }.IsPending);
+
+    [Fact]
+    public void A_submitted_record_without_the_request_keeps_what_the_API_said_of_the_job()
+    {
+        var at = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        var job = new VideoJobInfo { Uuid = "u1", Status = VideoStatus.Processing, Prompt = "from api", GenerationType = "text_to_video", AspectRatio = "16:9" };
+        var fold = new JournalFold();
+        string line = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Submitted(job, null, at));
+        Assert.EndsWith("\n", line);
+        Assert.True(JournalRecordCodec.FoldInto(line.TrimEnd('\n'), fold));
+        JournalEntry entry = fold.Find("u1")!;
+        Assert.Equal(("from api", "text_to_video", "16:9", VideoStatus.Processing, at, (string?)null),
+            (entry.Prompt, entry.GenerationType, entry.AspectRatio, entry.LastStatus, entry.Submitted, entry.RequestFingerprint));
+    }
+
+    private static JournalEntry FoldLines(params string[] lines)
+    {
+        var fold = new JournalFold();
+        foreach (string line in lines) Assert.True(JournalRecordCodec.FoldInto(line, fold), line);
+        return Assert.Single(fold.Entries);
+    }
+
+    [Fact]
+    public void A_later_record_replaces_what_it_says_and_keeps_what_it_leaves_out()
+    {
+        const string first = "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"prompt\":\"p1\",\"generationType\":\"g1\"," +
+                             "\"aspectRatio\":\"a1\",\"imageUrl\":\"i1\",\"imageKey\":\"k1\",\"fingerprint\":\"f1\",\"createdAt\":\"2025-01-01T00:00:00Z\"}";
+        const string status1 = "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\",\"status\":\"failed\",\"videoUrl\":\"v1\",\"failureReason\":\"r1\"}";
+        const string saved1 = "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:02Z\",\"savedPath\":\"s1\"}";
+        const string bare = "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:03Z\"}";
+        const string bareStatus = "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:04Z\",\"status\":\"failed\"}";
+        const string bareSaved = "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:05Z\"}";
+
+        JournalEntry kept = FoldLines(first, status1, saved1, bare, bareStatus, bareSaved);
+        Assert.Equal(("p1", "g1", "a1", "i1", "k1", "f1"), (kept.Prompt, kept.GenerationType, kept.AspectRatio, kept.ImageUrl, kept.ImageKey, kept.RequestFingerprint));
+        Assert.Equal(("v1", "r1", "s1"), (kept.VideoUrl, kept.FailureReason, kept.SavedPath));
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), kept.CreatedAt);
+
+        JournalEntry replaced = FoldLines(first, status1, saved1,
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:03Z\",\"prompt\":\"p2\",\"generationType\":\"g2\"," +
+            "\"aspectRatio\":\"a2\",\"imageUrl\":\"i2\",\"imageKey\":\"k2\",\"fingerprint\":\"f2\",\"createdAt\":\"2025-02-02T00:00:00Z\"}",
+            "{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:04Z\",\"status\":\"failed\",\"videoUrl\":\"v2\",\"failureReason\":\"r2\"}",
+            "{\"event\":\"saved\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:05Z\",\"savedPath\":\"s2\"}");
+        Assert.Equal(("p2", "g2", "a2", "i2", "k2", "f2"), (replaced.Prompt, replaced.GenerationType, replaced.AspectRatio, replaced.ImageUrl, replaced.ImageKey, replaced.RequestFingerprint));
+        Assert.Equal(("v2", "r2", "s2"), (replaced.VideoUrl, replaced.FailureReason, replaced.SavedPath));
+        Assert.Equal(new DateTimeOffset(2025, 2, 2, 0, 0, 0, TimeSpan.Zero), replaced.CreatedAt);
+    }
+
+    [Fact]
+    public void A_lost_answer_keeps_its_reason_request_and_time_and_two_of_them_never_merge()
+    {
+        var fold = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:00Z\",\"fingerprint\":\"f\",\"reason\":\"r\",\"failureReason\":\"other\",\"prompt\":\"p\",\"generationType\":\"image_to_video\",\"imageUrl\":\"i\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:01Z\",\"fingerprint\":\"f\",\"failureReason\":\"from a snapshot\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:01Z\",\"fingerprint\":\"f\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"entry\",\"at\":\"2025-01-01T00:00:02Z\",\"outcomeUnknown\":false,\"uuid\":\"u9\"}", fold));
+        Assert.Equal(3, fold.Count);
+        JournalEntry first = fold.Entries[0];
+        Assert.Equal(("r", "p", "image_to_video", "i", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            (first.FailureReason, first.Prompt, first.GenerationType, first.ImageUrl, first.Submitted));
+        Assert.Equal("from a snapshot", fold.Entries[1].FailureReason);
+        Assert.False(fold.Find("u9")!.IsOutcomeUnknown);
+
+        byte[] lost = JournalRecordCodec.OutcomeUnknown(new GenerateVideoRequest { Prompt = "q", ImageUrl = "https://img" }, "fp", "why", DateTimeOffset.UnixEpoch);
+        var again = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto(System.Text.Encoding.UTF8.GetString(lost).TrimEnd('\n'), again));
+        JournalEntry read = Assert.Single(again.Entries);
+        Assert.Equal(("why", "image_to_video", "https://img", "fp"), (read.FailureReason, read.GenerationType, read.ImageUrl, read.RequestFingerprint));
+    }
+
+    [Fact]
+    public void A_compacted_journal_starts_with_a_header_naming_its_generation_and_time()
+    {
+        var at = new DateTimeOffset(2025, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        string text = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Snapshot(
+            new[] { new JournalEntry { Uuid = "", IsOutcomeUnknown = true, RequestFingerprint = "f", Prompt = "café <b> & \"q\"", Submitted = at } }, "gen-1", at));
+        string[] lines = text.Split('\n');
+        Assert.Equal("{\"event\":\"journal\",\"generation\":\"gen-1\",\"at\":\"2025-05-06T07:08:09.0000000+00:00\"}", lines[0]);
+        Assert.DoesNotContain("\"uuid\"", lines[1]);
+        Assert.Contains("\"prompt\":\"café <b> & \\\"q\\\"\"", lines[1]);
+        Assert.Equal("", lines[2]);
+    }
+
+    [Fact]
+    public void A_status_record_keeps_the_status_word_only_when_the_enum_does_not_say_it()
+    {
+        var job = new VideoJobInfo { Uuid = "u", Status = VideoStatus.Pending, RawStatus = null };
+        string line = System.Text.Encoding.UTF8.GetString(JournalRecordCodec.Submitted(job, new GenerateVideoRequest { Prompt = "p" }, DateTimeOffset.UnixEpoch));
+        Assert.Contains("\"status\":\"pending\"", line);
+        job.RawStatus = " Queued ";
+        Assert.Equal("Queued", JournalRecordCodec.RawStatusToKeep(job));
+        job.RawStatus = "PENDING";
+        Assert.Null(JournalRecordCodec.RawStatusToKeep(job));
+    }
+
+    [Fact]
+    public void The_default_journal_path_is_the_trimmed_variable_or_local_application_data()
+    {
+        string? saved = Environment.GetEnvironmentVariable(JobJournal.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, "  " + JournalPath + "  ");
+            Assert.Equal(JournalPath, JobJournal.DefaultPath);
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, "   ");
+            Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData) is { Length: > 0 } local ? local : Path.GetTempPath(),
+                "Veo31", "journal.jsonl"), JobJournal.DefaultPath);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(JobJournal.EnvironmentVariable, saved);
+        }
+        Assert.Equal(Path.GetFullPath("rel/j.jsonl"), new JobJournal("rel/j.jsonl").Path);
+    }
+}
