@@ -72,12 +72,11 @@ public class JournalRuleTests : IDisposable
     }
 
     [Fact]
-    public void A_journal_that_cannot_be_written_is_an_UnsafePath_error_naming_it()
+    public void A_folder_where_the_journal_should_be_is_refused_when_the_journal_is_opened_naming_it()
     {
         Directory.CreateDirectory(JournalPath); // a folder where the file should be
-        var journal = new JobJournal(JournalPath);
-        var ex = Assert.Throws<VeoException>(() => journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p")));
-        Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        var ex = Assert.Throws<VeoException>(() => new JobJournal(JournalPath));
+        Assert.Equal(VeoErrorKind.InvalidParameters, ex.Kind);
         Assert.Contains(JournalPath, ex.Message);
     }
 
@@ -367,7 +366,7 @@ public class JournalRuleTests : IDisposable
         => Assert.Equal(pending, new JournalEntry { LastStatus = status, VideoUrl = url, IsGone = gone, IsOutcomeUnknown = lost }.IsPending);
 
     [Fact]
-    public void A_submitted_record_without_the_request_keeps_what_the_API_said_of_the_job()
+    public void A_submitted_record_without_the_request_keeps_what_the_API_said_of_the_job_and_counts_as_paid()
     {
         var at = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
         var job = new VideoJobInfo { Uuid = "u1", Status = VideoStatus.Processing, Prompt = "from api", GenerationType = "text_to_video", AspectRatio = "16:9" };
@@ -376,8 +375,11 @@ public class JournalRuleTests : IDisposable
         Assert.EndsWith("\n", line);
         Assert.True(JournalRecordCodec.FoldInto(line.TrimEnd('\n'), fold));
         JournalEntry entry = fold.Find("u1")!;
-        Assert.Equal(("from api", "text_to_video", "16:9", VideoStatus.Processing, at, (string?)null),
-            (entry.Prompt, entry.GenerationType, entry.AspectRatio, entry.LastStatus, entry.Submitted, entry.RequestFingerprint));
+        Assert.Equal(("from api", "text_to_video", "16:9", VideoStatus.Processing, at),
+            (entry.Prompt, entry.GenerationType, entry.AspectRatio, entry.LastStatus, entry.Submitted));
+        // A submitted line is a paid job even without a fingerprint (older releases wrote none): one is made from it.
+        Assert.Matches("^[0-9a-f]{16}$", entry.RequestFingerprint);
+        Assert.True(entry.IsCharged);
     }
 
     private static JournalEntry FoldLines(params string[] lines)
