@@ -105,7 +105,8 @@ public sealed class SaveAndJournalTests : IDisposable
         restarted.SetVariable("uri", _emulator.Server.ApiBaseUri);
         var pending = restarted.Run("Connect-Veo -BaseUri $uri -ApiKey $key -JournalPath $journal; (Get-VeoVideo -Pending).Prompt");
         pending.ThrowIfFailed();
-        Assert.Equal(new[] { "resume one [seconds=0.8]", "resume two [seconds=0.8]" }, pending.Output.Select(o => o.ToString()));
+        // Submitted concurrently, so the journal holds them in the order the API accepted them.
+        Assert.Equal(new[] { "resume one [seconds=0.8]", "resume two [seconds=0.8]" }, pending.Output.Select(o => o.ToString()).OrderBy(p => p, StringComparer.Ordinal));
 
         var resumed = restarted.Run("Get-VeoVideo -Pending | Wait-VeoVideo -PollIntervalSec 0.1 | Save-VeoVideo -Destination $TestFolder");
         resumed.ThrowIfFailed();
