@@ -1,4 +1,5 @@
 using Veo31.Core.Errors;
+using Veo31.Core.Validation;
 using Veo31.Core.Models;
 using Veo31.Emulator;
 using Xunit;
@@ -113,7 +114,7 @@ public class ApiErrorTests
         await using var h = await EmulatorHarness.StartAsync();
         string path = Path.Combine(h.TempDir, "img.webp");
         var bytes = new byte[100_000];
-        RequestValidationTests.WebP.CopyTo(bytes, 0);
+        RequestRuleTests.WebP.CopyTo(bytes, 0);
         await File.WriteAllBytesAsync(path, bytes);
         h.Fault(EmulatorEndpoints.UploadVideoImage, FaultKinds.Drop, count: 1);
         h.Fault(EmulatorEndpoints.UploadVideoImage, FaultKinds.Error5000, count: 1);
@@ -131,7 +132,7 @@ public class ApiErrorTests
         await File.WriteAllBytesAsync(gif, "GIF89a-not-supported"u8.ToArray());
         string big = Path.Combine(h.TempDir, "b.png");
         var bytes = new byte[1001];
-        RequestValidationTests.Png.CopyTo(bytes, 0);
+        RequestRuleTests.Png.CopyTo(bytes, 0);
         await File.WriteAllBytesAsync(big, bytes);
 
         Assert.Equal(VeoErrorKind.ImageFormatNotSupported, (await Assert.ThrowsAsync<VeoException>(() => h.Client.UploadImageAsync(gif, null, default))).Kind);
@@ -145,7 +146,7 @@ public class ApiErrorTests
         await using var h = await EmulatorHarness.StartAsync(e => e.MaxUploadBytes = 1000);
         string path = Path.Combine(h.TempDir, "big.png");
         var bytes = new byte[5000];
-        RequestValidationTests.Png.CopyTo(bytes, 0);
+        RequestRuleTests.Png.CopyTo(bytes, 0);
         await File.WriteAllBytesAsync(path, bytes);
         var ex = await Assert.ThrowsAsync<VeoException>(() => h.Client.UploadImageAsync(path, null, default));
         Assert.Equal(VeoErrorKind.InvalidParameters, ex.Kind);

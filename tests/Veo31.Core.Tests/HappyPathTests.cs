@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Veo31.Core.Errors;
+using Veo31.Core.Validation;
 using Veo31.Core.Logging;
 using Veo31.Core.Models;
 using Veo31.Emulator;
@@ -61,7 +62,7 @@ public class HappyPathTests
         string path = Path.Combine(h.TempDir, "photo.jpg"); // really a PNG: the detected format wins
         var bytes = new byte[300_000];
         new Random(1).NextBytes(bytes);
-        RequestValidationTests.Png.CopyTo(bytes, 0);
+        RequestRuleTests.Png.CopyTo(bytes, 0);
         await File.WriteAllBytesAsync(path, bytes);
         var reports = new List<TransferProgress>();
         var progress = new SynchronousProgress<TransferProgress>(reports.Add);

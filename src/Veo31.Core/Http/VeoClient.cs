@@ -6,6 +6,7 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using Veo31.Core.Download;
+using Veo31.Core.Validation;
 using Veo31.Core.Errors;
 using Veo31.Core.Json;
 using Veo31.Core.Models;
@@ -53,7 +54,7 @@ namespace Veo31.Core.Http
         public Task<VideoJobInfo> GenerateVideoAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
             ThrowIfDisposed();
-            RequestValidation.ValidateGenerateRequest(request, Options.MaxPromptLength);
+            GenerateRequestRules.ValidateGenerateRequest(request, Options.MaxPromptLength);
             byte[] body = RequestJson.GenerateVideoBody(request);
             var call = new ApiCall("Video generation", HttpMethod.Post, new Uri(BaseUri, "generate-video"))
             {
@@ -118,11 +119,11 @@ namespace Veo31.Core.Http
         public async Task<UploadedImageInfo> UploadImageAsync(string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
             ThrowIfDisposed();
-            ImageFormat format = RequestValidation.ValidateImageFile(path, Options.MaxImageBytes);
+            ImageFormat format = ImageFileRules.ValidateImageFile(path, Options.MaxImageBytes);
             string fullPath = Path.GetFullPath(path);
             long length = new FileInfo(fullPath).Length;
             string uploadName = UploadFileName(fullPath, format);
-            string contentType = RequestValidation.ContentType(format);
+            string contentType = format.ContentType();
 
             // Attempts run one after another, so the last content built is the one whose answer was accepted.
             FileUploadContent? lastSent = null;
@@ -233,7 +234,7 @@ namespace Veo31.Core.Http
         private static string UploadFileName(string fullPath, ImageFormat format)
         {
             string name = Path.GetFileName(fullPath);
-            return string.IsNullOrEmpty(name) ? "image" + RequestValidation.Extension(format) : name;
+            return string.IsNullOrEmpty(name) ? "image" + format.Extension() : name;
         }
 
         private static void CheckOptions(VeoClientOptions options)

@@ -8,4 +8,16 @@ namespace Veo31.Core.Models
         Png,
         WebP,
     }
+
+    /// <summary>What each format is called on the wire and on disk.</summary>
+    public static class ImageFormats
+    {
+        /// <summary>The MIME type sent with an upload.</summary>
+        public static string ContentType(this ImageFormat format)
+            => format == ImageFormat.Jpeg ? "image/jpeg" : format == ImageFormat.Png ? "image/png" : "image/webp";
+
+        /// <summary>The file extension, with its dot.</summary>
+        public static string Extension(this ImageFormat format)
+            => format == ImageFormat.Jpeg ? ".jpg" : format == ImageFormat.Png ? ".png" : ".webp";
+    }
 }

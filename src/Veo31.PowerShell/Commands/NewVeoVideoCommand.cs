@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
+using Veo31.Core.Validation;
 using Veo31.Core.Files;
 using Veo31.Core.Http;
 using Veo31.Core.Jobs;
@@ -70,9 +71,9 @@ namespace Veo31.PowerShell.Commands
         protected override void Begin()
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Prompt)))
-                ValidateLocally(() => RequestValidation.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
+                ValidateLocally(() => GenerateRequestRules.ValidatePrompt(Prompt, ActiveSession.Client.Options.MaxPromptLength), Prompt);
             if (MyInvocation.BoundParameters.ContainsKey(nameof(AspectRatio)))
-                ValidateLocally(() => RequestValidation.ValidateAspectRatio(RequestValidation.NormalizeAspectRatio(AspectRatio)), AspectRatio);
+                ValidateLocally(() => GenerateRequestRules.ValidateAspectRatio(GenerateRequestRules.NormalizeAspectRatio(AspectRatio)), AspectRatio);
             _runner = new OrderedConcurrentRunner<GenerateVideoRequest, SubmitResult>(Dispatcher, ThrottleLimit, Emit, StopToken,
                 t => DoomsLaterItems(t) || (t.Status == TaskStatus.RanToCompletion && DoomsLaterItems(t.Result.Failure)), ReportUnemitted);
         }
@@ -96,18 +97,18 @@ namespace Veo31.PowerShell.Commands
             var request = new GenerateVideoRequest
             {
                 Prompt = Prompt,
-                AspectRatio = RequestValidation.NormalizeAspectRatio(AspectRatio),
+                AspectRatio = GenerateRequestRules.NormalizeAspectRatio(AspectRatio),
                 ImageUrl = imageUrl,
                 ImageKey = imageKey,
                 SourceImage = imageUrl == null && imageKey == null ? null : ImageSource?.ToCore(), // a text video has no source
             };
             try
             {
-                if (imageFile == null) RequestValidation.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
+                if (imageFile == null) GenerateRequestRules.ValidateGenerateRequest(request, client.Options.MaxPromptLength);
                 else
                 {
-                    RequestValidation.ValidatePrompt(request.Prompt, client.Options.MaxPromptLength);
-                    RequestValidation.ValidateAspectRatio(request.AspectRatio);
+                    GenerateRequestRules.ValidatePrompt(request.Prompt, client.Options.MaxPromptLength);
+                    GenerateRequestRules.ValidateAspectRatio(request.AspectRatio);
                 }
             }
             catch (VeoException ex)
@@ -147,7 +148,7 @@ namespace Veo31.PowerShell.Commands
             }
             try
             {
-                RequestValidation.ValidateImageFile(file, ActiveSession.Client.Options.MaxImageBytes);
+                ImageFileRules.ValidateImageFile(file, ActiveSession.Client.Options.MaxImageBytes);
             }
             catch (VeoException ex)
             {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using Veo31.Core.Errors;
+using Veo31.Core.Validation;
 using Veo31.Core.Http;
 using Veo31.Core.Models;
 using Veo31.PowerShell.Infrastructure;
@@ -106,7 +107,7 @@ namespace Veo31.PowerShell.Commands
         {
             try
             {
-                RequestValidation.ValidateImageFile(file, ActiveSession.Client.Options.MaxImageBytes);
+                ImageFileRules.ValidateImageFile(file, ActiveSession.Client.Options.MaxImageBytes);
             }
             catch (VeoException ex)
             {

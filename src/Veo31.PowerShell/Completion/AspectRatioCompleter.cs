@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using Veo31.Core.Http;
+using Veo31.Core.Validation;
 
 namespace Veo31.PowerShell.Completion
 {
@@ -14,7 +14,7 @@ namespace Veo31.PowerShell.Completion
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             string prefix = (wordToComplete ?? "").Trim('\'', '"');
-            return RequestValidation.AspectRatios
+            return GenerateRequestRules.AspectRatios
                 .Where(r => r.StartsWith(prefix, System.StringComparison.OrdinalIgnoreCase))
                 .Select(r => new CompletionResult("'" + r + "'", r, CompletionResultType.ParameterValue, r));
         }

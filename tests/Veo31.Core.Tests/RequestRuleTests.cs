@@ -1,18 +1,19 @@
 using Veo31.Core.Errors;
+using Veo31.Core.Validation;
 using Veo31.Core.Http;
 using Veo31.Core.Models;
 using Xunit;
 
 namespace Veo31.Core.Tests;
 
-public class RequestValidationTests : IDisposable
+public class RequestRuleTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("veo-validation-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
 
     private static VeoException Invalid(GenerateVideoRequest request, int max = 2000)
-        => Assert.Throws<VeoException>(() => RequestValidation.ValidateGenerateRequest(request, max));
+        => Assert.Throws<VeoException>(() => GenerateRequestRules.ValidateGenerateRequest(request, max));
 
     [Theory]
     [InlineData("")]
@@ -32,7 +33,7 @@ public class RequestValidationTests : IDisposable
 
     [Fact]
     public void Prompt_at_the_limit_is_accepted()
-        => RequestValidation.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = new string('a', 10) }, 10);
+        => GenerateRequestRules.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = new string('a', 10) }, 10);
 
     [Theory]
     [InlineData("a\0b")]
@@ -44,14 +45,14 @@ public class RequestValidationTests : IDisposable
 
     [Fact]
     public void Tab_and_newlines_are_allowed()
-        => RequestValidation.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = "a cat\tsits\r\non a mat" }, 2000);
+        => GenerateRequestRules.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = "a cat\tsits\r\non a mat" }, 2000);
 
     [Theory]
     [InlineData("auto")]
     [InlineData("16:9")]
     [InlineData("9:16")]
     public void Documented_aspect_ratios_pass(string ratio)
-        => RequestValidation.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = "x", AspectRatio = ratio }, 2000);
+        => GenerateRequestRules.ValidateGenerateRequest(new GenerateVideoRequest { Prompt = "x", AspectRatio = ratio }, 2000);
 
     [Theory]
     [InlineData("4:3")]
@@ -75,19 +76,19 @@ public class RequestValidationTests : IDisposable
     [Fact]
     public void Formats_are_detected_by_magic_bytes_not_extension()
     {
-        Assert.Equal(ImageFormat.Png, RequestValidation.DetectImageFormat(Write("really-png.jpg", Png)));
-        Assert.Equal(ImageFormat.Jpeg, RequestValidation.DetectImageFormat(Write("photo.png", Jpeg)));
-        Assert.Equal(ImageFormat.WebP, RequestValidation.DetectImageFormat(Write("pic.bin", WebP)));
-        Assert.Equal(ImageFormat.Unknown, RequestValidation.DetectImageFormat(Write("gif.png", "GIF89a......"u8.ToArray())));
-        Assert.Equal(ImageFormat.Unknown, RequestValidation.DetectImageFormat(Write("riff.webp", "RIFF\u0004\0\0\0WAVE"u8.ToArray())));
-        Assert.Equal(ImageFormat.Unknown, RequestValidation.DetectImageFormat(Write("short.jpg", new byte[] { 0xFF, 0xD8 })));
-        Assert.Equal(ImageFormat.Unknown, RequestValidation.DetectImageFormat(Write("empty.png", Array.Empty<byte>())));
+        Assert.Equal(ImageFormat.Png, ImageFileRules.DetectImageFormat(Write("really-png.jpg", Png)));
+        Assert.Equal(ImageFormat.Jpeg, ImageFileRules.DetectImageFormat(Write("photo.png", Jpeg)));
+        Assert.Equal(ImageFormat.WebP, ImageFileRules.DetectImageFormat(Write("pic.bin", WebP)));
+        Assert.Equal(ImageFormat.Unknown, ImageFileRules.DetectImageFormat(Write("gif.png", "GIF89a......"u8.ToArray())));
+        Assert.Equal(ImageFormat.Unknown, ImageFileRules.DetectImageFormat(Write("riff.webp", "RIFF\u0004\0\0\0WAVE"u8.ToArray())));
+        Assert.Equal(ImageFormat.Unknown, ImageFileRules.DetectImageFormat(Write("short.jpg", new byte[] { 0xFF, 0xD8 })));
+        Assert.Equal(ImageFormat.Unknown, ImageFileRules.DetectImageFormat(Write("empty.png", Array.Empty<byte>())));
     }
 
     [Fact]
     public void Unsupported_format_is_refused()
     {
-        var ex = Assert.Throws<VeoException>(() => RequestValidation.ValidateImageFile(Write("fake.png", "not an image"u8.ToArray()), 1000));
+        var ex = Assert.Throws<VeoException>(() => ImageFileRules.ValidateImageFile(Write("fake.png", "not an image"u8.ToArray()), 1000));
         Assert.Equal(VeoErrorKind.ImageFormatNotSupported, ex.Kind);
     }
 
@@ -96,15 +97,15 @@ public class RequestValidationTests : IDisposable
     {
         var bytes = new byte[2000];
         Png.CopyTo(bytes, 0);
-        var ex = Assert.Throws<VeoException>(() => RequestValidation.ValidateImageFile(Write("big.png", bytes), 1999));
+        var ex = Assert.Throws<VeoException>(() => ImageFileRules.ValidateImageFile(Write("big.png", bytes), 1999));
         Assert.Equal(VeoErrorKind.ImageTooLarge, ex.Kind);
-        Assert.Equal(ImageFormat.Png, RequestValidation.ValidateImageFile(Write("ok.png", bytes), 2000));
+        Assert.Equal(ImageFormat.Png, ImageFileRules.ValidateImageFile(Write("ok.png", bytes), 2000));
     }
 
     [Fact]
     public void Missing_file_is_an_invalid_parameter()
     {
-        var ex = Assert.Throws<VeoException>(() => RequestValidation.ValidateImageFile(Path.Combine(_dir, "nope.png"), 1000));
+        var ex = Assert.Throws<VeoException>(() => ImageFileRules.ValidateImageFile(Path.Combine(_dir, "nope.png"), 1000));
         Assert.Equal(VeoErrorKind.InvalidParameters, ex.Kind);
     }
 }
