@@ -79,7 +79,7 @@ namespace Veo31.Storage
             {
                 string leaseId = AcquireLease();
                 _leaseId = leaseId;
-                var held = new Held(this, leaseId);
+                var held = new HeldLock(() => Release(leaseId));
                 try
                 {
                     FinishInterruptedCompaction();
@@ -358,34 +358,20 @@ namespace Veo31.Storage
             return new VeoException(VeoErrorKind.StorageFailed, "The job journal '" + Location + "' cannot be " + what + ": " + detail + ".");
         }
 
-        private sealed class Held : IDisposable
+        private void Release(string leaseId)
         {
-            private BlobJournalStore? _store;
-            private readonly string _leaseId;
-
-            public Held(BlobJournalStore store, string leaseId)
+            try
             {
-                _store = store;
-                _leaseId = leaseId;
+                _blob.GetBlobLeaseClient(leaseId).Release();
             }
-
-            public void Dispose()
+            catch (RequestFailedException)
             {
-                BlobJournalStore? store = Interlocked.Exchange(ref _store, null);
-                if (store == null) return;
-                try
-                {
-                    store._blob.GetBlobLeaseClient(_leaseId).Release();
-                }
-                catch (RequestFailedException)
-                {
-                    // Lost or expired already: it ends by itself within LeaseDuration.
-                }
-                finally
-                {
-                    store._leaseId = null;
-                    Monitor.Exit(store._monitor);
-                }
+                // Lost or expired already: it ends by itself within LeaseDuration.
+            }
+            finally
+            {
+                _leaseId = null;
+                Monitor.Exit(_monitor);
             }
         }
     }

@@ -55,7 +55,12 @@ namespace Veo31.Core.Journal
             {
                 string? directory = Path.GetDirectoryName(Location);
                 if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-                return new Held(_monitor, AcquireProcessLock());
+                FileStream lockFile = AcquireProcessLock();
+                return new HeldLock(() =>
+                {
+                    lockFile.Dispose();
+                    Monitor.Exit(_monitor);
+                });
             }
             catch (Exception ex)
             {
@@ -144,26 +149,6 @@ namespace Veo31.Core.Journal
                     Thread.Sleep(delayMs + random.Next(delayMs));
                     delayMs = Math.Min(delayMs * 2, 50);
                 }
-            }
-        }
-
-        private sealed class Held : IDisposable
-        {
-            private object? _monitor;
-            private readonly FileStream _lockFile;
-
-            public Held(object monitor, FileStream lockFile)
-            {
-                _monitor = monitor;
-                _lockFile = lockFile;
-            }
-
-            public void Dispose()
-            {
-                object? monitor = Interlocked.Exchange(ref _monitor, null);
-                if (monitor == null) return;
-                _lockFile.Dispose();
-                Monitor.Exit(monitor);
             }
         }
     }
