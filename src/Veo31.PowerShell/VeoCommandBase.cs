@@ -59,6 +59,10 @@ namespace Veo31.PowerShell
             {
                 throw;
             }
+            catch (VeoRecordException ex)
+            {
+                ThrowTerminatingError(ex.Record);
+            }
             catch (VeoException ex)
             {
                 ThrowTerminatingError(VeoErrorRecords.FromCore(ex, null));

@@ -75,32 +75,30 @@ namespace Veo31.Storage
         public IDisposable Lock()
         {
             Monitor.Enter(_monitor);
+            string leaseId;
             try
             {
-                string leaseId = AcquireLease();
-                _leaseId = leaseId;
-                var held = new HeldLock(() => Release(leaseId));
-                try
-                {
-                    FinishInterruptedCompaction();
-                }
-                catch
-                {
-                    held.Dispose();
-                    throw;
-                }
+                leaseId = AcquireLease();
+            }
+            catch (Exception ex)
+            {
+                Monitor.Exit(_monitor);
+                if (IsStorageFailure(ex)) throw Failure("locked", ex);
+                throw;
+            }
+            _leaseId = leaseId;
+            // From here the lock has one owner, the holder: releasing it again (a second Monitor.Exit) would throw and
+            // lose the answer of a paid job whose record was being written.
+            var held = new HeldLock(() => Release(leaseId));
+            try
+            {
+                FinishInterruptedCompaction();
                 return held;
             }
-            catch (Exception ex) when (IsStorageFailure(ex))
+            catch (Exception ex)
             {
-                _leaseId = null;
-                Monitor.Exit(_monitor);
-                throw Failure("locked", ex);
-            }
-            catch
-            {
-                _leaseId = null;
-                Monitor.Exit(_monitor);
+                held.Dispose();
+                if (IsStorageFailure(ex)) throw Failure("locked", ex);
                 throw;
             }
         }

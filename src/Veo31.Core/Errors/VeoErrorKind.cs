@@ -21,6 +21,6 @@ namespace Veo31.Core.Errors
         DownloadIncomplete,         // the video could not be fully downloaded (length mismatch after resumes)
         InvalidApiKey,              // a key that cannot be sent in an HTTP header (control or non-ASCII characters, empty once trimmed)
         QuotaExceeded,              // a spending cap set with Connect-Veo (per session or per rolling 24 hours) would be exceeded; nothing was sent
-        StorageFailed,              // Azure Blob Storage (the blob journal) refused, could not be reached or stayed locked
+        StorageFailed,              // Azure Blob Storage (the blob journal) refused, could not be reached or stayed locked; or a journal store failed in a way it does not name
     }
 }

@@ -24,16 +24,19 @@ namespace Veo31.Core.Http
 
         /// <summary>
         /// <see cref="TotalTimeout"/> when set; otherwise long enough for every attempt the retry count allows plus the longest
-        /// backoff between them (and never under two minutes), so raising -MaxRetryCount or -TimeoutSec never has its
-        /// retries silently cut short by a total limit chosen for other values.
+        /// wait between them (Polly's backoff cap, or a server's Retry-After up to <see cref="MaxRetryAfter"/>), and never under
+        /// two minutes, so raising -MaxRetryCount or -TimeoutSec never has its retries silently cut short by a total limit
+        /// chosen for other values. Attempts without a limit make a call without one.
         /// </summary>
         public TimeSpan EffectiveTotalTimeout
         {
             get
             {
                 if (TotalTimeout.HasValue) return TotalTimeout.Value;
+                if (AttemptTimeout == System.Threading.Timeout.InfiniteTimeSpan) return System.Threading.Timeout.InfiniteTimeSpan;
                 int retries = Math.Max(0, MaxRetryCount);
-                TimeSpan needed = TimeSpan.FromTicks(AttemptTimeout.Ticks * (retries + 1)) + TimeSpan.FromTicks(RetryMaxDelay.Ticks * retries);
+                TimeSpan longestWait = MaxRetryAfter > RetryMaxDelay ? MaxRetryAfter : RetryMaxDelay;
+                TimeSpan needed = TimeSpan.FromTicks(AttemptTimeout.Ticks * (retries + 1)) + TimeSpan.FromTicks(longestWait.Ticks * retries);
                 return needed > MinimumTotalTimeout ? needed : MinimumTotalTimeout;
             }
         }

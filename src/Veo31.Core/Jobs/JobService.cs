@@ -271,6 +271,8 @@ namespace Veo31.Core.Jobs
             });
         }
 
+        // A journal problem is reported beside the answer, never instead of it: whatever a store throws, the uuid of a paid
+        // job still reaches the caller.
         private static VeoException? TryJournal(Action write)
         {
             try
@@ -281,6 +283,10 @@ namespace Veo31.Core.Jobs
             catch (VeoException ex)
             {
                 return ex;
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                return new VeoException(VeoErrorKind.StorageFailed, "The job journal failed unexpectedly: " + ex.Message, ex);
             }
         }
     }

@@ -191,9 +191,15 @@ namespace Veo31.PowerShell.Commands
             return StorageAuth.None;
         }
 
+        private static readonly string[] ProxySchemes = { "http", "https", "socks4", "socks4a", "socks5" };
+
         private IWebProxy? CreateProxy()
         {
             if (Proxy == null) return null;
+            // Checked here, not by the first call: a proxy HttpClient cannot use would fail every later command.
+            if (!Proxy.IsAbsoluteUri || Array.IndexOf(ProxySchemes, Proxy.Scheme) < 0 || string.IsNullOrEmpty(Proxy.Host))
+                throw new VeoException(VeoErrorKind.InvalidParameters,
+                    "The proxy '" + Proxy.OriginalString + "' is not an absolute http, https or socks URI such as http://proxy.example:3128.");
             var proxy = new WebProxy(Proxy);
             if (ProxyCredential != null) proxy.Credentials = ProxyCredential.GetNetworkCredential();
             return proxy;

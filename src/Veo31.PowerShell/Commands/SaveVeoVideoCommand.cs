@@ -72,7 +72,7 @@ namespace Veo31.PowerShell.Commands
                 WriteVerbose("Saving into the blob container " + _container!.Location + " (" + session.Storage.Kind + ").");
                 return;
             }
-            _destination = ResolveDestination(Destination ?? SessionState.Path.CurrentFileSystemLocation.Path);
+            _destination = FileSystemPaths.ResolveNew(SessionState.Path, Destination ?? SessionState.Path.CurrentFileSystemLocation.Path, "The -Destination");
         }
 
         // With an access token, 'container' means a container of the blob journal's account.
@@ -81,25 +81,6 @@ namespace Veo31.PowerShell.Commands
 
         // Case-insensitive where the file system usually is (Windows, macOS), so two names of one file count as one.
         private static StringComparer PathComparer => RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
-
-        /// <summary>The destination as a file system path; another provider or a missing drive dooms every item, so it ends the command.</summary>
-        private string ResolveDestination(string path)
-        {
-            string resolved;
-            ProviderInfo provider;
-            try
-            {
-                resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-            }
-            catch (Exception ex) when (ex is SessionStateException || ex is ArgumentException || ex is NotSupportedException)
-            {
-                ThrowTerminatingError(VeoErrorRecords.PathNotFoundRecord(path, ex));
-                throw; // not reached: ThrowTerminatingError always throws
-            }
-            if (provider.Name != "FileSystem")
-                ThrowTerminatingError(VeoErrorRecords.NotAFileSystemPathRecord(path, "The -Destination"));
-            return resolved;
-        }
 
         protected override void Process()
         {

@@ -21,7 +21,7 @@ namespace Veo31.PowerShell.Infrastructure
         {
             string location = string.IsNullOrWhiteSpace(explicitLocation) ? JobJournal.DefaultPath : explicitLocation!.Trim();
             if (BlobJournals.IsBlobLocation(location, storage.HasCredential)) return BlobJournals.Open(location, storage, blobTimeout, proxy);
-            return new JobJournal(path.GetUnresolvedProviderPathFromPSPath(location));
+            return new JobJournal(FileSystemPaths.ResolveNew(path, location, "The journal path"));
         }
 
         /// <summary>For tab completion, which cannot ask PowerShell to resolve paths: a relative path against the given location.</summary>
