@@ -109,4 +109,27 @@ public class HostileWaitAndJournalTests(Xunit.Abstractions.ITestOutputHelper out
         output.WriteLine($"lines now {File.ReadAllLines(path).Length}");
         Assert.Contains("paid-by-a-newer-module", after);
     }
+
+    // Review 13: a store that fails with something other than a VeoException (a lock released twice threw
+    // SynchronizationLockException) took the paid job's answer with it.
+    [Fact]
+    public async Task A_journal_store_that_fails_unexpectedly_is_reported_beside_the_paid_job_never_instead_of_it()
+    {
+        await using var h = await EmulatorHarness.StartAsync();
+        var jobs = new JobService(h.Client, new JobJournal(new ThrowingStore()));
+        SubmitResult submitted = await jobs.SubmitAsync(new GenerateVideoRequest { Prompt = "paid while the journal breaks" }, CancellationToken.None);
+        Assert.NotNull(submitted.Job);
+        Assert.False(string.IsNullOrEmpty(submitted.Job!.Uuid));
+        Assert.Equal(VeoErrorKind.StorageFailed, submitted.JournalError?.Kind);
+        Assert.IsType<InvalidOperationException>(submitted.JournalError!.InnerException);
+    }
+
+    private sealed class ThrowingStore : IJournalStore
+    {
+        public string Location => "throwing-store";
+        public JournalRead ReadFrom(long offset, int headBytes) => new(Array.Empty<byte>(), Array.Empty<byte>(), 0);
+        public IDisposable Lock() => throw new InvalidOperationException("a store bug");
+        public long Append(byte[] record, bool durable) => throw new InvalidOperationException("a store bug");
+        public void Replace(byte[] contents) => throw new InvalidOperationException("a store bug");
+    }
 }
