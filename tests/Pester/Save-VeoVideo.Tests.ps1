@@ -1,4 +1,4 @@
-# Save-VeoVideo: into a folder (never over its own files or anyone elses, named by -FileNameTemplate, with its
+# Save-VeoVideo: into a folder (never over its own files or anyone else's, named by -FileNameTemplate, with its
 # provenance beside it) and into an Azure blob container (Azurite on 127.0.0.1).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
