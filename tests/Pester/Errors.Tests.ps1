@@ -1,4 +1,5 @@
-# Every error case (docs/about_Veo31.help.txt, ERRORS) maps to its ErrorId, category and exception properties.
+# Every error case (docs/about_Veo31.help.txt, ERRORS) maps to its ErrorId, category and exception properties, whichever
+# cmdlet meets it (the error table is one place for all of them).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $script:Emulator = Start-VeoEmulator -ArgumentList '--job-seconds', '0.5'
@@ -7,11 +8,6 @@ BeforeAll {
     function script:Connect-Emulator {
         param([int] $MaxRetryCount = 0, [int] $TimeoutSec = 10, [securestring] $ApiKey = $Emulator.SecureKey, [uri] $BaseUri = $Emulator.ApiUri)
         Connect-Veo -BaseUri $BaseUri -ApiKey $ApiKey -MaxRetryCount $MaxRetryCount -TimeoutSec $TimeoutSec
-    }
-
-    # Runs a script block with -ErrorAction Stop semantics and returns the ErrorRecord it raised.
-    function script:Get-VeoError([scriptblock] $Action) {
-        try { $null = & $Action; $null } catch { $_ }
     }
 
     function script:Assert-VeoError($Record, [string] $ErrorId, [string] $Category) {
@@ -37,6 +33,7 @@ Describe 'API error codes' {
         $record = Get-VeoError { New-VeoVideo -Prompt 'an image nobody uploaded' -ImageUrl 'http://127.0.0.1:1/images/none' -ImageKey 'no-such-key' -ErrorAction Stop }
         Assert-VeoError $record 'InvalidParameters' 'InvalidArgument'
         $record.Exception.Code | Should -Be 1000
+        $record.TargetObject | Should -Be 'an image nobody uploaded' -Because 'the item is the target'
     }
 
     It '1001 becomes InsufficientCredits (QuotaExceeded) showing required and current credits' {
@@ -49,6 +46,7 @@ Describe 'API error codes' {
         $record.Exception.CurrentCredits | Should -Be 1
         $record.Exception.Message | Should -Match '2'
         $record.Exception.Message | Should -Match '1'
+        $record.Exception.Message | Should -Match 'required 2'
     }
 
     It '1002 becomes AuthenticationFailed (AuthenticationError)' {
@@ -57,6 +55,9 @@ Describe 'API error codes' {
         Assert-VeoError $record 'AuthenticationFailed' 'AuthenticationError'
         $record.Exception.Code | Should -Be 1002
         $record.Exception.HttpStatus | Should -Be 401
+        # A refused key dooms every later item: it ends a piped batch without -ErrorAction Stop.
+        $record = Get-VeoError { 'a', 'b' | New-VeoVideo }
+        Assert-VeoError $record 'AuthenticationFailed' 'AuthenticationError'
     }
 
     It '1003 becomes RateLimited (LimitsExceeded) with the Retry-After' {
@@ -67,6 +68,7 @@ Describe 'API error codes' {
         $record.Exception.Code | Should -Be 1003
         $record.Exception.HttpStatus | Should -Be 429
         $record.Exception.RetryAfter | Should -Be ([timespan]::FromSeconds(2))
+        $record.Exception.Uuid | Should -Be $video.Uuid
     }
 
     It '5000 becomes ServerError (ResourceUnavailable)' {
@@ -77,12 +79,31 @@ Describe 'API error codes' {
         $record.Exception.Code | Should -Be 5000
     }
 
+    It '5000 from a status read fails that uuid alone: the next piped uuid is still read, and the error names its uuid' {
+        $video = New-VeoVideo -Prompt 'server error once'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'error5000' -Count 1
+        $statuses = @($video.Uuid, $video.Uuid | Get-VeoVideoStatus -ErrorVariable statusErrors -ErrorAction SilentlyContinue)
+        $statuses.Uuid | Should -Be @($video.Uuid)
+        $statusErrors.Count | Should -Be 1
+        Assert-VeoError $statusErrors[0] 'ServerError' 'ResourceUnavailable'
+        $statusErrors[0].Exception.Code | Should -Be 5000
+        $statusErrors[0].TargetObject | Should -Be $video.Uuid
+    }
+
     It 'an HTML 502 from a proxy becomes ServerError with the HTTP status' {
         $video = New-VeoVideo -Prompt 'html from a proxy'
         $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'html502'
         $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
         Assert-VeoError $record 'ServerError' 'ResourceUnavailable'
         $record.Exception.HttpStatus | Should -Be 502
+        $record.Exception.Code | Should -BeNullOrEmpty -Because 'an HTML page carries no API code'
+    }
+
+    It 'malformed JSON becomes InvalidResponse (ProtocolError)' {
+        $video = New-VeoVideo -Prompt 'malformed status'
+        $null = Add-VeoEmulatorFault $Emulator -Endpoint 'video-status' -Kind 'malformedJson'
+        $record = Get-VeoError { Get-VeoVideoStatus -Uuid $video.Uuid -ErrorAction Stop }
+        Assert-VeoError $record 'InvalidResponse' 'ProtocolError'
     }
 
     It 'a 5000 answer to generate is GenerationOutcomeUnknown after exactly one POST' {
@@ -132,6 +153,9 @@ Describe 'Generation and local checks' {
         Assert-VeoError $waitErrors[0] 'GenerationFailed' 'InvalidResult'
         $waitErrors[0].TargetObject.Uuid | Should -Be $video.Uuid
         $waitErrors[0].Exception.Message | Should -Match 'policy|fail'
+        $waitErrors[0].Exception.Message | Should -Match ([regex]::Escape($video.Uuid))
+        "$($waitErrors[0].TargetObject.Status)" | Should -Be 'Failed'
+        $waitErrors[0].TargetObject.FailureReason | Should -Not -BeNullOrEmpty
     }
 
     It 'GenerationFailed stops a script under -ErrorAction Stop' {

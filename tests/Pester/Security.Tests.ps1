@@ -9,10 +9,6 @@ BeforeAll {
     function script:Connect-Canary([int] $MaxRetryCount = 0, [int] $TimeoutSec = 10) {
         Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey (ConvertTo-SecureString $Canary -AsPlainText -Force) -MaxRetryCount $MaxRetryCount -TimeoutSec $TimeoutSec
     }
-
-    function script:Get-VeoError([scriptblock] $Action) {
-        try { $null = & $Action; $null } catch { $_ }
-    }
 }
 
 AfterAll {
@@ -63,6 +59,7 @@ Describe 'The API key never leaks' {
             ErrorVariable = ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception)" }) -join "`n"
             SessionJson   = $session | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
             SessionText   = ($session | Format-List * -Force | Out-String) + $session.ToString()
+            SessionViews  = ($session | Format-Table | Out-String) + ($session.psobject.Properties | Out-String)
             SessionClixml = [System.Management.Automation.PSSerializer]::Serialize($session, 3)
             JournalFile   = Get-Content -Raw -LiteralPath $env:VEO_JOURNAL
         }
@@ -232,6 +229,7 @@ Describe 'Hostile paths and input' {
         $destination = New-Item -ItemType Directory -Path (Join-Path $root 'dest')
         $record = Get-VeoError { $Done | Save-VeoVideo -Destination $destination -FileNameTemplate $Template -ErrorAction Stop }
         $record.FullyQualifiedErrorId | Should -BeLike 'UnsafePath,*'
+        "$($record.CategoryInfo.Category)" | Should -Be 'InvalidArgument'
         @(Get-ChildItem -LiteralPath $root -Recurse -File).Count | Should -Be 0
         Test-Path -LiteralPath '/tmp/absolute.mp4' | Should -BeFalse
     }

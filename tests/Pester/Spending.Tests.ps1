@@ -159,3 +159,32 @@ Describe 'Connect-Veo -MaxGenerationsPerDay: a rolling 24-hour cap counted from 
         }
     }
 }
+
+Describe 'Spending caps when the journal misbehaves' {
+    BeforeEach {
+        Clear-VeoEmulatorFault $Emulator
+        Reset-VeoEmulatorStats $Emulator
+    }
+
+    It 'the daily cap holds when the journal can be read but not written (every accepted job is still spent)' {
+        $journal = Connect-Fresh @{ MaxGenerationsPerDay = 1 }
+        # Something else holds the journal's lock path: appends fail, reads work.
+        $null = New-Item -ItemType Directory -Path ($journal + '.lock')
+        $record = $null
+        try { 'one', 'two', 'three' | New-VeoVideo -ThrottleLimit 1 -ErrorAction SilentlyContinue | Out-Null } catch { $record = $_ }
+        (Get-VeoEmulatorStats $Emulator).generations | Should -Be 1
+        $record.FullyQualifiedErrorId | Should -BeLike 'QuotaExceeded,*'
+        (Get-VeoSession).GenerationsLast24Hours | Should -Be 1
+    }
+
+    It 'the daily cap counts submitted lines an older release wrote (no fingerprint)' {
+        $journal = Join-Path $TestDrive ('journal-old-' + [guid]::NewGuid().ToString('n') + '.jsonl')
+        $at = [DateTimeOffset]::UtcNow.AddHours(-1).ToString('o')
+        $line = '{"event":"submitted","uuid":"11111111-2222-3333-4444-555555555555","at":"' + $at + '","prompt":"last night","generationType":"text_to_video","aspectRatio":"auto","status":"pending"}'
+        Set-Content -LiteralPath $journal -Value $line -Encoding utf8NoBOM
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $journal -MaxGenerationsPerDay 1
+        (Get-VeoSession).GenerationsLast24Hours | Should -Be 1
+        { New-VeoVideo -Prompt 'one more today' } | Should -Throw -ErrorId 'QuotaExceeded,*'
+        (Get-VeoEmulatorStats $Emulator).generations | Should -Be 0
+    }
+}

@@ -19,3 +19,24 @@ function Stop-VeoTestSession($Emulator) {
     Remove-Item Env:VEO_JOURNAL -ErrorAction SilentlyContinue
     if ($Emulator) { Stop-VeoEmulator $Emulator }
 }
+
+# Runs a script block and returns the terminating ErrorRecord it raised, or $null.
+function Get-VeoError([scriptblock] $Action) {
+    try { $null = & $Action; $null } catch { $_ }
+}
+
+# Connect-Veo to $Emulator with a journal of its own in $TestDrive (and the given Connect-Veo parameters); returns
+# the journal's path.
+function Connect-Fresh([hashtable] $Options = @{}) {
+    $journal = Join-Path $TestDrive ('journal-' + [guid]::NewGuid().ToString('n') + '.jsonl')
+    Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath $journal @Options
+    $journal
+}
+
+# Two distinct real PNGs (beach.png, 'dunes at dusk.png') in a folder of their own in $TestDrive; returns the folder.
+function New-ImageFolder([string] $Name) {
+    $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive $Name)
+    $null = New-VeoSamplePng -Path (Join-Path $folder 'beach.png') -Hue 10
+    $null = New-VeoSamplePng -Path (Join-Path $folder 'dunes at dusk.png') -Hue 90
+    $folder
+}

@@ -22,14 +22,37 @@ public sealed class EmulatorFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
-
-    public long Requests(string endpoint) => Server.GetStats().Requests.TryGetValue(endpoint, out long n) ? n : 0;
 }
 
 [CollectionDefinition(Name)]
 public sealed class EmulatorCollection : ICollectionFixture<EmulatorFixture>
 {
     public const string Name = "Emulator";
+}
+
+/// <summary>
+/// The one base of every test class that talks to the emulator: a shell connected to it, and no injected fault left
+/// over from another test, before or after each test. Derived classes carry [Collection(EmulatorCollection.Name)].
+/// </summary>
+public abstract class EmulatorTest : IDisposable
+{
+    protected EmulatorTest(EmulatorFixture emulator)
+    {
+        Emulator = emulator;
+        Emulator.Server.ClearFaults();
+        Shell = new VeoShell();
+        Shell.Connect(Emulator.Server);
+    }
+
+    protected EmulatorFixture Emulator { get; }
+
+    protected VeoShell Shell { get; }
+
+    public void Dispose()
+    {
+        Emulator.Server.ClearFaults();
+        Shell.Dispose();
+    }
 }
 
 /// <summary>A runspace with the module's cmdlets and formats, connected to nothing until a test says so.</summary>
@@ -48,8 +71,6 @@ public sealed class VeoShell : IDisposable
         _runspace.Open();
         TempFolder = Directory.CreateTempSubdirectory("veo31-pstest-").FullName;
         JournalPath = Path.Combine(TempFolder, "journal.jsonl");
-        SetVariable("TestFolder", TempFolder);
-        SetVariable("FixturesPath", FixturesPath);
     }
 
     private static void AddCmdlets(InitialSessionState state, Assembly assembly)
@@ -88,12 +109,12 @@ public sealed class VeoShell : IDisposable
     }
 
     /// <summary>Connect-Veo to the emulator with this shell's own journal; returns the session.</summary>
-    public VeoSession Connect(EmulatorServer server, string? key = null, int maxRetryCount = 0, int timeoutSec = 10)
+    public VeoSession Connect(EmulatorServer server)
     {
-        SetVariable("ConnectKey", Secure(key ?? server.ApiKey));
+        SetVariable("ConnectKey", Secure(server.ApiKey));
         SetVariable("ConnectUri", server.ApiBaseUri);
         SetVariable("JournalPath", JournalPath);
-        var result = Run($"Connect-Veo -BaseUri $ConnectUri -ApiKey $ConnectKey -MaxRetryCount {maxRetryCount} -TimeoutSec {timeoutSec} -JournalPath $JournalPath -PassThru");
+        var result = Run("Connect-Veo -BaseUri $ConnectUri -ApiKey $ConnectKey -MaxRetryCount 0 -TimeoutSec 10 -JournalPath $JournalPath -PassThru");
         result.ThrowIfFailed();
         return (VeoSession)result.Output.Single().BaseObject;
     }
@@ -114,7 +135,7 @@ public sealed class VeoShell : IDisposable
             terminating = ex;
             output = new Collection<PSObject>();
         }
-        return new ShellResult(output, shell.Streams.Error.ToList(), shell.Streams.Verbose.ToList(), shell.Streams.Warning.ToList(), terminating);
+        return new ShellResult(output, shell.Streams.Error.ToList(), terminating);
     }
 
     public void Dispose()
@@ -167,35 +188,13 @@ public static class PowerShellHome
 public sealed record ShellResult(
     Collection<PSObject> Output,
     List<ErrorRecord> Errors,
-    List<VerboseRecord> Verbose,
-    List<WarningRecord> Warnings,
     RuntimeException? Terminating)
 {
     public IEnumerable<T> Objects<T>() => Output.Select(o => o.BaseObject).OfType<T>();
-
-    /// <summary>The terminating error's record (a try/catch in the script), else the first non-terminating one.</summary>
-    public ErrorRecord SingleError()
-    {
-        if (Terminating?.ErrorRecord != null) return Terminating.ErrorRecord;
-        Assert.Single(Errors);
-        return Errors[0];
-    }
 
     public void ThrowIfFailed()
     {
         if (Terminating != null) throw new Xunit.Sdk.XunitException("Script failed: " + Terminating.Message);
         if (Errors.Count > 0) throw new Xunit.Sdk.XunitException("Script wrote errors: " + string.Join("; ", Errors.Select(e => e.FullyQualifiedErrorId + " " + e.Exception.Message)));
-    }
-}
-
-public static class VeoAssert
-{
-    public static VeoApiException Error(ErrorRecord record, string errorId, ErrorCategory category)
-    {
-        Assert.StartsWith(errorId + ",", record.FullyQualifiedErrorId);
-        Assert.Equal(category, record.CategoryInfo.Category);
-        var exception = Assert.IsType<VeoApiException>(record.Exception);
-        Assert.Equal(errorId, exception.ErrorId);
-        return exception;
     }
 }
