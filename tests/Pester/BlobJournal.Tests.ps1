@@ -377,3 +377,35 @@ Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($E
         @(Get-VeoVideo).Uuid | Sort-Object | Should -Be (@($uuids) + $written | Sort-Object)
     }
 }
+
+Describe 'An interrupted compaction that cannot be finished' {
+    BeforeEach { Disconnect-Veo -ErrorAction SilentlyContinue }
+    # A writer died mid-compaction and the snapshot sibling is leased by someone else, so the next writer cannot finish
+    # it: the lock must be released once (a second release threw and took the paid job's answer with it).
+    It 'a paid job is still output (with JournalWriteFailed/StorageFailed) when the journal lock fails while finishing a compaction' {
+        $name = New-PreparedBlobName 'unfinishable'
+        $line = '{"event":"submitted","uuid":"earlier-job","at":"' + [DateTimeOffset]::UtcNow.ToString('o') + '","prompt":"p","status":"pending"}' + "`n"
+        # A journal flagged as compacting (a writer died mid-compaction) ...
+        (Invoke-Blob -Path $name -Headers @{ 'x-ms-blob-type' = 'AppendBlob'; 'x-ms-meta-veo31compacting' = '1' }).StatusCode | Should -Be 201
+        # ... whose snapshot sibling cannot be overwritten now: another party holds an infinite lease on it.
+        (Invoke-Blob -Path "$name.compacting" -Headers @{ 'x-ms-blob-type' = 'BlockBlob' } -Body ([Text.Encoding]::UTF8.GetBytes($line))).StatusCode | Should -Be 201
+        (Invoke-Blob -Path "$name.compacting" -Query '&comp=lease' -Headers @{ 'x-ms-lease-action' = 'acquire'; 'x-ms-lease-duration' = '-1' }).StatusCode | Should -Be 201
+
+        Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath (New-VeoAzuriteSasUrl -Azurite $Azurite -Path $name)
+        $before = (Invoke-RestMethod -Uri "$($Emulator.ControlUri)/jobs" -NoProxy).Count
+        $errors = $null
+        $video = $null
+        try {
+            $video = New-VeoVideo -Prompt 'review13 paid while the journal lock fails' -ErrorAction SilentlyContinue -ErrorVariable errors
+        } catch {
+            $errors = @($_)
+        }
+        $after = (Invoke-RestMethod -Uri "$($Emulator.ControlUri)/jobs" -NoProxy).Count
+        $after | Should -Be ($before + 1) -Because 'the API accepted (and charged) the generation'
+        $shown = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }) -join ' | '
+        $video | Should -Not -BeNullOrEmpty -Because "the paid job's uuid must reach the user; got only: $shown"
+        $video.Uuid | Should -Not -BeNullOrEmpty
+        @($errors | Where-Object FullyQualifiedErrorId -Like 'UnexpectedError,*').Count | Should -Be 0 -Because $shown
+        @($errors | Where-Object FullyQualifiedErrorId -Like 'JournalWriteFailed,*').Count | Should -Be 1 -Because $shown
+    }
+}

@@ -98,6 +98,32 @@ Describe 'Connect-Veo' {
             $record.Exception | Should -BeOfType ([Veo31.PowerShell.VeoApiException])
             $record.Exception.Message | Should -Match 'not a valid file path'
         }
+
+        It 'a -JournalPath on a drive that does not exist is PathNotFound with a VeoApiException, not a raw DriveNotFoundException' {
+            $record = Get-VeoError { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath 'nosuchdrive13:\journal.jsonl' }
+            $record.Exception | Should -BeOfType ([Veo31.PowerShell.VeoApiException])
+            $record.FullyQualifiedErrorId | Should -BeLike 'PathNotFound,*'
+            $record.Exception.Message | Should -Match "drive 'nosuchdrive13' does not exist"
+        }
+
+        # Save-VeoVideo -Destination and Send-VeoImage refuse such paths too; the journal (the record of every paid uuid)
+        # must never become a file of that name in the process's working directory.
+        It 'a -JournalPath on another provider''s drive (variable:) is NotAFileSystemPath, and no journal file is made' {
+            Push-Location -LiteralPath $TestDrive
+            try {
+                $record = Get-VeoError { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -JournalPath 'variable:\review13journal' }
+                $record.FullyQualifiedErrorId | Should -BeLike 'NotAFileSystemPath,*'
+                Join-Path ([Environment]::CurrentDirectory) 'review13journal' | Should -Not -Exist
+            } finally { Pop-Location }
+        }
+
+        It 'a -Proxy that HttpClient cannot use is InvalidParameters at Connect-Veo, not UnexpectedError on every later call' -ForEach @(
+            @{ Proxy = 'proxy.example' }, @{ Proxy = 'socks9://127.0.0.1:1080' }, @{ Proxy = 'ftp://127.0.0.1:21' }
+        ) {
+            $record = Get-VeoError { Connect-Veo -BaseUri $Emulator.ApiUri -ApiKey $Emulator.SecureKey -Proxy $Proxy }
+            $record.FullyQualifiedErrorId | Should -BeLike 'InvalidParameters,*'
+            $record.Exception.Message | Should -Match 'not an absolute http, https or socks URI'
+        }
     }
 
     Context 'The journal it is given' {

@@ -226,3 +226,22 @@ Describe 'The examples in docs/cmdlets run against the emulator' {
         @($stats.cdnAuthorizationHeaders).Count | Should -Be 0
     }
 }
+
+Describe 'about_Veo31 names the ErrorCategory of every error id' {
+    # The category list is checked against VeoErrorTable, the one place categories are decided (a hand-written paragraph drifted).
+    It 'lists each id under exactly the category its records carry' {
+        $about = Get-Content -Raw -LiteralPath (Join-Path $ModulePath 'en-US/about_Veo31.help.txt')
+        $list = [regex]::Match($about, '(?s)The ErrorCategory follows the error.*?\n\s*\n(?<rows>(?: {8}\w+ +[\w, ]+\r?\n)+)').Groups['rows'].Value
+        $list | Should -Not -BeNullOrEmpty
+        $documented = @{}
+        foreach ($row in $list -split '\r?\n' | Where-Object { $_.Trim() }) {
+            $category, $ids = $row.Trim() -split ' +', 2
+            foreach ($id in $ids -split ', *') { $documented[$id] = $category }
+        }
+        $rows = [Veo31.PowerShell.VeoSession].Assembly.GetType('Veo31.PowerShell.Infrastructure.VeoErrorTable').GetField('All').GetValue($null)
+        $expected = @{}
+        foreach ($spec in $rows) { $expected[$spec.Id] = "$($spec.Category)" }
+        ($documented.Keys | Sort-Object) | Should -Be ($expected.Keys | Sort-Object)
+        foreach ($id in $expected.Keys) { $documented[$id] | Should -Be $expected[$id] -Because "the records of $id carry $($expected[$id])" }
+    }
+}
