@@ -191,10 +191,16 @@ Describe 'Generation and local checks' {
         $fake = Join-Path $TestDrive 'broken.png'
         Set-Content -LiteralPath $fake -Value 'not an image'
         $good = Join-Path $FixturesPath 'sample.png'
+        Reset-VeoEmulatorStats $Emulator
         $images = @($fake, $good | Send-VeoImage -ErrorVariable uploadErrors -ErrorAction SilentlyContinue)
         $images.Count | Should -Be 1
         $uploadErrors.Count | Should -Be 1
         $uploadErrors[0].TargetObject | Should -Not -BeNullOrEmpty
+        # Review 13b (ErrorTests.A_text_file_named_png...): the error is the bad file's, with that path as its target, and
+        # only the good image was uploaded.
+        Assert-VeoError $uploadErrors[0] 'ImageFormatNotSupported' 'InvalidData'
+        "$($uploadErrors[0].TargetObject)" | Should -BeLike '*broken.png'
+        (Get-VeoEmulatorStats $Emulator).requests.'upload-video-image' | Should -Be 1
     }
 
     It 'without a session every cmdlet reports NotConnected (InvalidOperation)' {

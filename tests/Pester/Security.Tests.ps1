@@ -57,13 +57,18 @@ Describe 'The API key never leaks' {
             Streams       = $captured
             Transcript    = Get-Content -Raw -LiteralPath $transcript
             ErrorVariable = ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String; "$($_.Exception)" }) -join "`n"
-            SessionJson   = $session | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+            SessionJson   = $session | ConvertTo-Json -Depth 5 -WarningAction SilentlyContinue
             SessionText   = ($session | Format-List * -Force | Out-String) + $session.ToString()
             SessionViews  = ($session | Format-Table | Out-String) + ($session.psobject.Properties | Out-String)
-            SessionClixml = [System.Management.Automation.PSSerializer]::Serialize($session, 3)
+            SessionClixml = [System.Management.Automation.PSSerializer]::Serialize($session, 5)
             JournalFile   = Get-Content -Raw -LiteralPath $env:VEO_JOURNAL
         }
         $places.ErrorVariable | Should -Not -BeNullOrEmpty
+        # Review 13b (ConnectTests.The_key_appears_in_no_view...): the views must show the session they are searched in.
+        $session | Should -Not -BeNullOrEmpty
+        foreach ($view in 'SessionJson', 'SessionText', 'SessionViews', 'SessionClixml') {
+            $places[$view] | Should -Match ([regex]::Escape("$($session.BaseUri.Port)")) -Because "$view must render the session"
+        }
         foreach ($place in $places.Keys) {
             $places[$place] | Should -Not -Match ([regex]::Escape($Canary)) -Because "the key must not appear in $place"
         }
@@ -240,6 +245,9 @@ Describe 'Hostile paths and input' {
         Set-Content -LiteralPath $first.FullName -Value 'precious'
         $record = Get-VeoError { $Done | Save-VeoVideo -Destination $destination -ErrorAction Stop }
         $record.FullyQualifiedErrorId | Should -BeLike 'FileExists,*'
+        # Review 13b (SaveAndJournalTests.An_existing_file_is_kept...): a file already there is ResourceExists, a VeoApiException.
+        "$($record.CategoryInfo.Category)" | Should -Be 'ResourceExists'
+        $record.Exception.GetType().FullName | Should -Be 'Veo31.PowerShell.VeoApiException'
         Get-Content -Raw -LiteralPath $first.FullName | Should -Match 'precious'
         $again = $Done | Save-VeoVideo -Destination $destination -Force
         [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($again.FullName), 4, 4) | Should -Be 'ftyp'

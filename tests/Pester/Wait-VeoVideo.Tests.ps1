@@ -50,6 +50,27 @@ Describe 'Wait-VeoVideo: Ctrl+C and -TimeoutSec' {
             $waitErrors[$i].TargetObject.Uuid | Should -Be $videos[$i].Uuid
         }
     }
+
+    # Review 13b: Cancellation.Tests.ps1's -TimeoutSec It ran with the default -MaxPollIntervalSec (60 s), so the limit had
+    # to cut a sleep before a far poll; its replacement caps polls at 0.3 s and no longer asks that. WaitTests.cs also
+    # bounded the wait at 2.5 s, not 4.
+    It '-TimeoutSec ends the wait on time while the next poll is planned far away (default -MaxPollIntervalSec)' {
+        $videos = @('far poll [seconds=60]', 'far poll too [seconds=60]' | New-VeoVideo)
+        Reset-VeoEmulatorStats $Emulator
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $results = @($videos | Wait-VeoVideo -PollIntervalSec 0.2 -TimeoutSec 1 -ErrorVariable waitErrors -ErrorAction SilentlyContinue)
+        $clock.Stop()
+        # The premise: the service's estimate (about 60 s) planned the next poll far away, so few polls were made.
+        (Get-VeoEmulatorStats $Emulator).requests.'video-status' | Should -BeLessOrEqual 4
+        $results | Should -BeNullOrEmpty
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 2.5
+        $waitErrors.Count | Should -Be 2
+        foreach ($i in 0, 1) {
+            $waitErrors[$i].FullyQualifiedErrorId | Should -BeLike 'Timeout,*'
+            $waitErrors[$i].Exception.ErrorId | Should -Be 'Timeout'
+            $waitErrors[$i].TargetObject.Uuid | Should -Be $videos[$i].Uuid
+        }
+    }
 }
 
 Describe 'Wait-VeoVideo: waiting that adapts to the service' {
