@@ -117,7 +117,10 @@ Describe 'New-VeoVideo: a bad prompt fails alone' {
             $promptErrors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidParameters,*'
             $promptErrors[0].Exception.GetType().FullName | Should -Be 'Veo31.PowerShell.VeoApiException'
             $promptErrors[0].TargetObject | Should -Be $Prompt
-            (Get-VeoEmulatorStats $Emulator).generations | Should -Be 2
+            $stats = Get-VeoEmulatorStats $Emulator
+            $stats.generations | Should -Be 2
+            # Requests, not charges: the emulator itself refuses some of these prompts (code 1000) without charging.
+            $stats.requests.'generate-video' | Should -Be 2
         }
 
         It 'a prompt bound by property name is an item too' {
