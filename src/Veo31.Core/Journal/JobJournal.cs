@@ -234,6 +234,7 @@ namespace Veo31.Core.Journal
 
         private static string FullPath(string path)
         {
+            // Stryker disable once String : message wording
             if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
             try
             {
@@ -241,6 +242,7 @@ namespace Veo31.Core.Journal
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is System.IO.PathTooLongException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.InvalidParameters,
                     "The journal path '" + Text.ServerText.Message(path) + "' is not a valid file path: " + ex.Message, ex);
             }
