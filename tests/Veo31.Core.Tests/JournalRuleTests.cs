@@ -382,6 +382,57 @@ public class JournalRuleTests : IDisposable
         Assert.True(entry.IsCharged);
     }
 
+    /// <summary>A file store that remembers whether each append asked to be forced to disk.</summary>
+    private sealed class DurabilityRecordingStore(string path) : IJournalStore
+    {
+        private readonly FileJournalStore _file = new(path);
+        public List<(string Event, bool Durable)> Appends { get; } = new();
+        public string Location => _file.Location;
+        public JournalRead ReadFrom(long offset, int headBytes) => _file.ReadFrom(offset, headBytes);
+        public IDisposable Lock() => _file.Lock();
+        public void Replace(byte[] contents) => _file.Replace(contents);
+
+        public long Append(byte[] record, bool durable)
+        {
+            string line = Encoding.UTF8.GetString(record);
+            Appends.Add((System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("event").GetString()!, durable));
+            return _file.Append(record, durable);
+        }
+    }
+
+    [Fact]
+    public void Submitted_saved_gone_and_lost_answer_records_are_forced_to_disk_and_a_status_is_not()
+    {
+        var store = new DurabilityRecordingStore(JournalPath);
+        var journal = new JobJournal(store);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        journal.RecordStatus(Job("u1", VideoStatus.Processing));
+        journal.RecordSaved("u1", "/v/u1.mp4");
+        journal.RecordGone("u1", "not found");
+        journal.RecordOutcomeUnknown(Request("q"), "fp", "lost");
+
+        Assert.Equal(new[] { ("submitted", true), ("status", false), ("saved", true), ("gone", true), ("outcomeUnknown", true) }, store.Appends);
+        Assert.Equal(TimeSpan.Zero, journal.LockTimeout); // only a file journal has a lock timeout
+        journal.LockTimeout = TimeSpan.FromSeconds(1);
+        Assert.Equal(TimeSpan.Zero, journal.LockTimeout);
+    }
+
+    [Fact]
+    public void A_lost_answer_stays_apart_from_a_job_whose_uuid_spells_its_fingerprint_and_time()
+    {
+        var at = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        string lookalike = "f@" + at.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        var fold = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.Submitted(Job(lookalike, VideoStatus.Processing), Request("paid"), at)).TrimEnd('\n'), fold));
+        Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.OutcomeUnknown(Request("lost"), "f", "why", at)).TrimEnd('\n'), fold));
+
+        Assert.Equal(2, fold.Count);
+        JournalEntry job = fold.Find(lookalike)!;
+        Assert.False(job.IsOutcomeUnknown);
+        Assert.Equal(("paid", VideoStatus.Processing), (job.Prompt, job.LastStatus));
+        Assert.Contains(fold.Entries, e => e.IsOutcomeUnknown && e.Prompt == "lost");
+    }
+
     private static JournalEntry FoldLines(params string[] lines)
     {
         var fold = new JournalFold();

@@ -204,6 +204,10 @@ public class KeyAndUrlRuleTests
     }
 
     [Fact]
+    public void A_missing_key_is_refused_naming_the_key()
+        => Assert.Equal("apiKey", Assert.Throws<ArgumentNullException>(() => new ApiKeyHolder(null!)).ParamName);
+
+    [Fact]
     public void The_holder_never_shows_the_key_and_keeps_its_own_read_only_copy()
     {
         SecureString mine = Secure("  sk-canary-1234 ");
