@@ -44,6 +44,10 @@ function Compress-Code([string] $Text) { ($Text -replace '\s+', ' ').Trim() }
 
 # Ignored by Stryker itself, not by a comment in the code: files outside the scope, and block removals that repeat a statement's.
 $NotListed = @('Removed by mutate filter', 'Removed by block already covered filter')
+# Ignored by a setting in stryker-config.json rather than a comment: the why of each setting.
+$SettingReasons = @{
+    'Removed by method filter' = 'ignore-methods `*ConfigureAwait` (stryker-config.json): ConfigureAwait(false) made true changes only whether a continuation resumes on the caller''s synchronization context; the tests have none, and that Core never does is a house rule kept by review'
+}
 
 $rows = foreach ($path in ($report.files.Keys | Sort-Object)) {
     $file = $report.files[$path]
@@ -60,7 +64,7 @@ $rows = foreach ($path in ($report.files.Keys | Sort-Object)) {
             $entry = [pscustomobject]@{
                 Line = $m.location.start.line; Status = $m.status; Mutator = $m.mutatorName
                 Original = Compress-Code (Get-Original $lines $m.location); Replacement = Compress-Code $m.replacement
-                Why = $m['statusReason']
+                Why = if ($SettingReasons.ContainsKey([string]$m['statusReason'])) { $SettingReasons[[string]$m['statusReason']] } else { $m['statusReason'] }
             }
             if ($isListedIgnore) { $ignoredHere.Add($entry) } else { $open.Add($entry) }
         }
@@ -109,9 +113,10 @@ $null = $md.AppendLine('Written by `dotnet pwsh ./build.ps1 -Task Mutate` (Stryk
 $null = $md.AppendLine('settings in `stryker-config.json`). It asks of each rule in Core''s safety logic: if this line were wrong, would a')
 $null = $md.AppendLine('Core test fail? Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it.')
 $null = $md.AppendLine('A mutant is left out of the score only by a `// Stryker disable once <mutator> : <why>` comment in the code next to')
-$null = $md.AppendLine('it: Stryker then reports it as Ignored with that why, and every one is listed at the end of this page. Two kinds')
-$null = $md.AppendLine('are ignored: equivalent mutants (a change no test can observe, argued in the comment) and the wording of error and')
-$null = $md.AppendLine('log messages (the kind of an error, its fields and the facts it names are rules and stay measured).')
+$null = $md.AppendLine('it, or by the one `ignore-methods` setting in stryker-config.json (`ConfigureAwait`): Stryker then reports it as')
+$null = $md.AppendLine('Ignored, and every one is listed at the end of this page with its why. Three kinds are ignored: equivalent mutants (a')
+$null = $md.AppendLine('change no test can observe, argued in the comment), the wording of error and log messages (the kind of an error,')
+$null = $md.AppendLine('its fields and the facts it names are rules and stay measured), and ConfigureAwait(false).')
 $null = $md.AppendLine()
 $null = $md.AppendLine('Scope: where a wrong rule costs a user (the key and URL rules, file names, the journal, the response and status')
 $null = $md.AppendLine('parsers, Retry-After and Content-Range handling, the retry and rate rules, the download resume rules):')
