@@ -485,6 +485,42 @@ public class DownloadResumeRuleTests : IDisposable
     private static Task<DownloadResult> DownloadTo(VeoClient client, RawServer server, Veo31.Core.Download.IVideoSink sink, CancellationToken cancellationToken = default)
         => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), sink, null, cancellationToken);
 
+    // ---- The partial file.
+
+    [Fact]
+    public async Task A_video_is_written_under_a_random_partial_name_beside_the_destination_until_it_is_whole()
+    {
+        string[] seen = Array.Empty<string>();
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await RawServer.WriteHead(s, $"HTTP/1.1 200 OK\nContent-Type: video/mp4\nContent-Length: {Size}\nETag: \"v1\"\n");
+            await s.WriteAsync(VersionA.AsMemory(0, Cut));
+            await s.FlushAsync();
+            for (int i = 0; i < 500 && seen.Length == 0; i++)
+            {
+                await Task.Delay(10);
+                seen = Directory.GetFiles(_dir).Select(Path.GetFileName).ToArray()!;
+            }
+            await s.WriteAsync(VersionA.AsMemory(Cut));
+        });
+        await Download(server);
+
+        string partial = Assert.Single(seen);
+        Assert.Matches(@"^video\.mp4\.partial-[0-9a-f]{8}$", partial);
+        AssertSaved(VersionA);
+        Assert.Equal(new[] { "video.mp4" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_file_destination_takes_no_bytes_before_it_is_opened_and_abandoning_it_unopened_is_harmless()
+    {
+        var sink = new Veo31.Core.Download.FileVideoSink(Destination, overwrite: false);
+        Assert.Equal(Destination, sink.Location);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sink.WriteAsync(new byte[1], 0, 1, CancellationToken.None));
+        sink.Abandon();
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
     // ---- The destination's own failures.
 
     [Theory]
