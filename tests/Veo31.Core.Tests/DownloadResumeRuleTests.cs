@@ -485,6 +485,40 @@ public class DownloadResumeRuleTests : IDisposable
     private static Task<DownloadResult> DownloadTo(VeoClient client, RawServer server, Veo31.Core.Download.IVideoSink sink, CancellationToken cancellationToken = default)
         => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), sink, null, cancellationToken);
 
+    /// <summary>Breaks the transfer once, transiently, right after the last byte was kept (nothing else can fail there).</summary>
+    private sealed class BreakAtTheEnd : IProgress<TransferProgress>
+    {
+        private bool _broke;
+        public void Report(TransferProgress value)
+        {
+            if (_broke || value.BytesTransferred != Size) return;
+            _broke = true;
+            throw new VeoException(VeoErrorKind.ConnectionFailed, "broken after the last byte") { IsTransient = true };
+        }
+    }
+
+    [Theory]
+    [InlineData("Content-Range: bytes */200000\n", true)]
+    [InlineData("", true)]
+    [InlineData("Content-Range: bytes */150000\n", false)]
+    public async Task A_resume_refused_because_the_whole_video_is_already_kept_completes_it(string contentRange, bool complete)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n");
+            else if (n == 2) await RawServer.WriteHead(s, $"HTTP/1.1 416 Range Not Satisfiable\n{contentRange}Content-Length: 0\n");
+            else await Whole(s, VersionB, "ETag: \"v2\"\n");
+        });
+        using VeoClient client = Client(server.Base);
+
+        await client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, new BreakAtTheEnd(), CancellationToken.None);
+
+        Assert.Equal((long)Size, RangeFrom(server.Requests[1]));
+        // A 416 that names the length kept (or no length) means nothing is left; another length means another version.
+        AssertSaved(complete ? VersionA : VersionB);
+        Assert.Equal(complete ? 2 : 3, server.Requests.Count);
+    }
+
     // ---- The partial file.
 
     [Fact]
