@@ -235,6 +235,9 @@ public class KeyAndUrlRuleTests
     [InlineData("Authorization")]
     [InlineData("authorization")]
     [InlineData("Proxy-Authorization")]
+    [InlineData("x-ms-copy-source-authorization")]
+    [InlineData("x-ms-encryption-key")]
+    [InlineData("x-ms-encryption-key-sha256")]
     public void Authorization_headers_are_never_named_in_a_log(string name)
         => Assert.Equal("", LogRedactor.Header(name, new[] { "Bearer sk-canary" }));
 

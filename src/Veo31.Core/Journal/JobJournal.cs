@@ -172,6 +172,7 @@ namespace Veo31.Core.Journal
                 if (complete > 0)
                 {
                     int skip = _foldedLength == 0 && HasUtf8Bom(read.Tail) ? 3 : 0;
+                    // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
                     FoldText(new UTF8Encoding(false).GetString(read.Tail, skip, complete - skip));
                     _foldedLength += complete;
                 }
@@ -206,6 +207,7 @@ namespace Veo31.Core.Journal
             if (foreign == null) return;
             string text = foreign.GetString(read.Tail).TrimStart('\uFEFF').Replace("\r\n", "\n");
             if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
+            // Stryker disable once Boolean : GetBytes never writes a byte-order mark, whatever this flag (only GetPreamble does)
             _store.Replace(new UTF8Encoding(false).GetBytes(text));
             ResetFold();
             Refresh();
