@@ -321,6 +321,7 @@ public class DownloadResumeRuleTests : IDisposable
     [InlineData(401, VeoErrorKind.AuthenticationFailed, 1)]
     [InlineData(403, VeoErrorKind.AuthenticationFailed, 1)]
     [InlineData(404, VeoErrorKind.ServerError, 4)]
+    [InlineData(302, VeoErrorKind.ServerError, 1)] // a redirect without a Location is not retried either
     [InlineData(503, VeoErrorKind.ServerError, 4)]
     public async Task A_CDN_error_is_retried_unless_it_refuses_access(int status, VeoErrorKind kind, int requests)
     {
@@ -445,7 +446,11 @@ public class DownloadResumeRuleTests : IDisposable
         Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
         Assert.Contains($"larger than MaxVideoBytes ({Size - 1} bytes)", ex.Message);
         Assert.Empty(Directory.GetFiles(_dir));
-        options.MaxVideoBytes = Size;
+
+        options.MaxVideoBytes = Size; // exactly as large as allowed: saved
+        using var exact = new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
+        await exact.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None);
+        AssertSaved(VersionA);
     }
 
     /// <summary>A sink in memory that can be told to fail a write, and counts what the downloader asked of it.</summary>
@@ -541,6 +546,7 @@ public class DownloadResumeRuleTests : IDisposable
 
         string partial = Assert.Single(seen);
         Assert.Matches(@"^video\.mp4\.partial-[0-9a-f]{8}$", partial);
+        Assert.DoesNotMatch("partial-00000000$", partial); // random, so two downloads to one name never share it
         AssertSaved(VersionA);
         Assert.Equal(new[] { "video.mp4" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
     }
@@ -553,6 +559,39 @@ public class DownloadResumeRuleTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => sink.WriteAsync(new byte[1], 0, 1, CancellationToken.None));
         sink.Abandon();
         Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task A_new_version_shorter_than_the_bytes_kept_replaces_them_whole()
+    {
+        byte[] shorter = Fill(Cut / 2, 0x7C);
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else await Whole(s, shorter, "ETag: \"v2\"\n");
+        });
+        await Download(server);
+        AssertSaved(shorter);
+    }
+
+    [Fact]
+    public async Task The_saved_path_is_the_destination_made_full()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        string roundabout = Path.Combine(_dir, "sub", "..", "video.mp4");
+        DownloadResult result = await client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), roundabout, false, null, CancellationToken.None);
+        Assert.Equal(Destination, result.Path);
+    }
+
+    [Fact]
+    public async Task A_download_needs_a_destination()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        var ex = await Assert.ThrowsAsync<ArgumentNullException>(() => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), null!, null, CancellationToken.None));
+        Assert.Equal("sink", ex.ParamName);
+        Assert.Empty(server.Requests);
     }
 
     // ---- The destination's own failures.
@@ -673,6 +712,7 @@ public class DownloadResumeRuleTests : IDisposable
         AssertSaved(VersionA);
         Assert.Equal(1, result.Resumes);
         Assert.Equal(Cut, RangeFrom(server.Requests[1]));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(VersionA)).ToLowerInvariant(), result.Sha256); // of every byte, across the resume
     }
 
     [Fact]

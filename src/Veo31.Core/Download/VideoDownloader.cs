@@ -185,6 +185,7 @@ namespace Veo31.Core.Download
             if (redirectsSoFar >= MaxRedirects)
                 // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The video URL redirected more than " + MaxRedirects + " times.");
+            // Stryker disable once Conditional : new Uri(base, absolute) is the absolute URI itself
             Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
             UrlRules.CheckTransferUri(next, "redirect target");
             if (UrlRules.IsHttps(current) && UrlRules.IsHttp(next))

@@ -206,6 +206,7 @@ namespace Veo31.Core.Journal
             Encoding? foreign = ForeignEncoding(read.Head);
             if (foreign == null) return;
             string text = foreign.GetString(read.Tail).TrimStart('\uFEFF').Replace("\r\n", "\n");
+            // Stryker disable once all : a missing or extra newline here changes nothing read: Append starts each record on a fresh line, and blank lines are skipped
             if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
             // Stryker disable once Boolean : GetBytes never writes a byte-order mark, whatever this flag (only GetPreamble does)
             _store.Replace(new UTF8Encoding(false).GetBytes(text));
