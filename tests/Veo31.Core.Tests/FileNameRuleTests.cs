@@ -239,4 +239,10 @@ public class FileNameRuleTests
     [Fact]
     public void A_relative_name_for_a_place_that_is_not_a_folder_is_the_name_itself_with_forward_slashes()
         => Assert.Equal("clip.mp4", SafeFileNames.RelativeInside("clip.mp4"));
+    [Fact]
+    public void A_destination_folder_given_with_a_trailing_separator_takes_the_name_inside_it()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "veo-trailing") + Path.DirectorySeparatorChar;
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "veo-trailing", "clip.mp4"), SafeFileNames.ResolveInside(folder, "clip.mp4"));
+    }
 }

@@ -114,12 +114,11 @@ namespace Veo31.Core.Files
             }
             string full = Path.GetFullPath(Path.Combine(root, fileName));
             // Defence in depth: CheckFileName above already refuses every name that could land outside or on the root.
-            // Stryker disable once all : unreachable behind CheckFileName (kept so a future change there cannot open the folder)
             string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
                 ? root : root + Path.DirectorySeparatorChar;
-            // Stryker disable once all : unreachable behind CheckFileName (kept so a future change there cannot open the folder)
+            // Stryker disable once all : the full path is built from the root, so it has the root's spelling: the letter case rule cannot matter
             StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            // Stryker disable once all : unreachable behind CheckFileName (kept so a future change there cannot open the folder)
+            // Stryker disable once Logical,Statement,String : the throw is unreachable behind CheckFileName (kept so a future change there cannot open the folder)
             if (!full.StartsWith(rootWithSeparator, comparison) || full.Length == rootWithSeparator.Length)
                 throw new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' would land outside '" + root + "'.");
             return full;
@@ -151,7 +150,7 @@ namespace Veo31.Core.Files
                     // Stryker disable once String : message wording
                     throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
-            // Stryker disable once all : on Linux, where the suite runs, the platform's invalid characters (NUL, '/') are refused just above
+            // Stryker disable once Statement,String : on Linux, where the suite runs, the platform's invalid characters (NUL, '/') are refused just above
             if (fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 throw Unsafe(fileName, "it contains a character not allowed in file names");
             if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))

@@ -129,17 +129,22 @@ namespace Veo31.Core.Journal
             var buffer = new byte[count];
             stream.Seek(offset, SeekOrigin.Begin);
             int read = 0;
-            // Stryker disable all : a short read happens only if the file shrinks between its length and the read, which no journal writer
-            // does (appends only; compaction renames a new file over it and this handle keeps the old one): no test can bring it about.
+            // A local file gives every byte asked for in one Read; a short read happens only if the file shrinks between its
+            // length and the read, which no journal writer does (appends only; compaction renames a new file over it and this
+            // handle keeps the old one). So no test can bring one about, and the mutants marked below change only that case.
+            // Stryker disable once Equality : at read == count one more Read of 0 bytes returns 0 and breaks: the same bytes
             while (read < count)
             {
+                // Stryker disable once Arithmetic : the first Read asks for count either way (read is 0), and there is no second
                 int n = stream.Read(buffer, read, count - read);
+                // Stryker disable once Statement,Equality : only a short read reaches a Read that returns 0
                 if (n == 0) break;
                 read += n;
             }
+            // Stryker disable once Equality,Statement : resizing a full buffer to its own length gives the same bytes
             if (read == count) return buffer;
+            // Stryker disable once Statement : only a short read gets here
             Array.Resize(ref buffer, read);
-            // Stryker restore all
             return buffer;
         }
 
