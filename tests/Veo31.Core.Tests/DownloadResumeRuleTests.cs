@@ -321,6 +321,7 @@ public class DownloadResumeRuleTests : IDisposable
     [InlineData(401, VeoErrorKind.AuthenticationFailed, 1)]
     [InlineData(403, VeoErrorKind.AuthenticationFailed, 1)]
     [InlineData(404, VeoErrorKind.ServerError, 4)]
+    [InlineData(302, VeoErrorKind.ServerError, 1)] // a redirect without a Location is not retried either
     [InlineData(503, VeoErrorKind.ServerError, 4)]
     public async Task A_CDN_error_is_retried_unless_it_refuses_access(int status, VeoErrorKind kind, int requests)
     {
@@ -445,7 +446,327 @@ public class DownloadResumeRuleTests : IDisposable
         Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
         Assert.Contains($"larger than MaxVideoBytes ({Size - 1} bytes)", ex.Message);
         Assert.Empty(Directory.GetFiles(_dir));
-        options.MaxVideoBytes = Size;
+
+        options.MaxVideoBytes = Size; // exactly as large as allowed: saved
+        using var exact = new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
+        await exact.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None);
+        AssertSaved(VersionA);
+    }
+
+    /// <summary>A sink in memory that can be told to fail a write, and counts what the downloader asked of it.</summary>
+    private sealed class CountingSink(Func<long, Exception?>? failWrite = null, Action? onWrite = null) : Veo31.Core.Download.IVideoSink
+    {
+        private readonly MemoryStream _bytes = new();
+        public int Opened, Completed, Abandoned;
+        public string Location => "memory://video.mp4";
+        public byte[] Bytes => _bytes.ToArray();
+
+        public Task OpenAsync(CancellationToken cancellationToken)
+        {
+            Opened++;
+            return Task.CompletedTask;
+        }
+
+        public Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Exception? failure = failWrite?.Invoke(_bytes.Length);
+            if (failure != null) throw failure;
+            _bytes.Write(buffer, offset, count);
+            onWrite?.Invoke();
+            return Task.CompletedTask;
+        }
+
+        public void Restart() => _bytes.SetLength(0);
+
+        public Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            Completed++;
+            return Task.CompletedTask;
+        }
+
+        public void Abandon() => Abandoned++;
+    }
+
+    private static Task<DownloadResult> DownloadTo(VeoClient client, RawServer server, Veo31.Core.Download.IVideoSink sink, CancellationToken cancellationToken = default)
+        => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), sink, null, cancellationToken);
+
+    /// <summary>Breaks the transfer once, transiently, right after the last byte was kept (nothing else can fail there).</summary>
+    private sealed class BreakAtTheEnd : IProgress<TransferProgress>
+    {
+        private bool _broke;
+        public void Report(TransferProgress value)
+        {
+            if (_broke || value.BytesTransferred != Size) return;
+            _broke = true;
+            throw new VeoException(VeoErrorKind.ConnectionFailed, "broken after the last byte") { IsTransient = true };
+        }
+    }
+
+    [Theory]
+    [InlineData("Content-Range: bytes */200000\n", true)]
+    [InlineData("", true)]
+    [InlineData("Content-Range: bytes */150000\n", false)]
+    public async Task A_resume_refused_because_the_whole_video_is_already_kept_completes_it(string contentRange, bool complete)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n");
+            else if (n == 2) await RawServer.WriteHead(s, $"HTTP/1.1 416 Range Not Satisfiable\n{contentRange}Content-Length: 0\n");
+            else await Whole(s, VersionB, "ETag: \"v2\"\n");
+        });
+        using VeoClient client = Client(server.Base);
+
+        await client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, new BreakAtTheEnd(), CancellationToken.None);
+
+        Assert.Equal((long)Size, RangeFrom(server.Requests[1]));
+        // A 416 that names the length kept (or no length) means nothing is left; another length means another version.
+        AssertSaved(complete ? VersionA : VersionB);
+        Assert.Equal(complete ? 2 : 3, server.Requests.Count);
+    }
+
+    // ---- The partial file.
+
+    [Fact]
+    public async Task A_video_is_written_under_a_random_partial_name_beside_the_destination_until_it_is_whole()
+    {
+        string[] seen = Array.Empty<string>();
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await RawServer.WriteHead(s, $"HTTP/1.1 200 OK\nContent-Type: video/mp4\nContent-Length: {Size}\nETag: \"v1\"\n");
+            await s.WriteAsync(VersionA.AsMemory(0, Cut));
+            await s.FlushAsync();
+            for (int i = 0; i < 500 && seen.Length == 0; i++)
+            {
+                await Task.Delay(10);
+                seen = Directory.GetFiles(_dir).Select(Path.GetFileName).ToArray()!;
+            }
+            await s.WriteAsync(VersionA.AsMemory(Cut));
+        });
+        await Download(server);
+
+        string partial = Assert.Single(seen);
+        Assert.Matches(@"^video\.mp4\.partial-[0-9a-f]{8}$", partial);
+        Assert.DoesNotMatch("partial-00000000$", partial); // random, so two downloads to one name never share it
+        AssertSaved(VersionA);
+        Assert.Equal(new[] { "video.mp4" }, Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_file_destination_takes_no_bytes_before_it_is_opened_and_abandoning_it_unopened_is_harmless()
+    {
+        var sink = new Veo31.Core.Download.FileVideoSink(Destination, overwrite: false);
+        Assert.Equal(Destination, sink.Location);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sink.WriteAsync(new byte[1], 0, 1, CancellationToken.None));
+        sink.Abandon();
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task A_new_version_shorter_than_the_bytes_kept_replaces_them_whole()
+    {
+        byte[] shorter = Fill(Cut / 2, 0x7C);
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            else await Whole(s, shorter, "ETag: \"v2\"\n");
+        });
+        await Download(server);
+        AssertSaved(shorter);
+    }
+
+    [Fact]
+    public async Task The_saved_path_is_the_destination_made_full()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        string roundabout = Path.Combine(_dir, "sub", "..", "video.mp4");
+        DownloadResult result = await client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), roundabout, false, null, CancellationToken.None);
+        Assert.Equal(Destination, result.Path);
+    }
+
+    [Fact]
+    public async Task A_download_needs_a_destination()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        var ex = await Assert.ThrowsAsync<ArgumentNullException>(() => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), null!, null, CancellationToken.None));
+        Assert.Equal("sink", ex.ParamName);
+        Assert.Empty(server.Requests);
+    }
+
+    // ---- The destination's own failures.
+
+    [Theory]
+    [InlineData(typeof(IOException))]
+    [InlineData(typeof(UnauthorizedAccessException))]
+    public async Task A_destination_that_cannot_be_written_ends_the_download_at_once_as_incomplete_and_is_abandoned(Type failure)
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        var sink = new CountingSink(kept => kept > 0 ? (Exception)Activator.CreateInstance(failure, "disk full")! : null);
+
+        var ex = await Assert.ThrowsAsync<VeoException>(() => DownloadTo(client, server, sink));
+
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.IsType(failure, ex.InnerException);
+        Assert.Contains(sink.Location, ex.Message);
+        Assert.Equal(1, ex.Attempts);
+        Assert.Single(server.Requests); // a full disk is not a network failure: neither resumed nor retried
+        Assert.Equal((1, 0, 1), (sink.Opened, sink.Completed, sink.Abandoned));
+    }
+
+    [Fact]
+    public async Task A_destination_that_refuses_the_bytes_with_its_own_error_stops_the_transfer_with_that_error()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        var refusal = new VeoException(VeoErrorKind.StorageFailed, "The blob cannot be written: HTTP 403.");
+        var sink = new CountingSink(kept => kept > 0 ? refusal : null);
+
+        var ex = await Assert.ThrowsAsync<VeoException>(() => DownloadTo(client, server, sink));
+
+        Assert.Equal(VeoErrorKind.StorageFailed, ex.Kind);
+        Assert.Equal(refusal.Message, ex.Message);
+        Assert.Equal(1, ex.Attempts);
+        Assert.Single(server.Requests);
+        Assert.Equal((0, 1), (sink.Completed, sink.Abandoned));
+    }
+
+    [Fact]
+    public async Task A_download_cancelled_before_it_starts_asks_nothing_and_abandons_the_destination()
+    {
+        using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
+        using VeoClient client = Client(server.Base);
+        var sink = new CountingSink();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DownloadTo(client, server, sink, cancelled.Token));
+
+        Assert.Empty(server.Requests);
+        Assert.Equal((0, 1), (sink.Completed, sink.Abandoned));
+    }
+
+    [Fact]
+    public async Task A_download_cancelled_mid_transfer_is_a_cancellation_and_abandons_the_destination()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+            await Task.Delay(5000); // the rest never comes; the caller cancels
+        });
+        using VeoClient client = Client(server.Base);
+        using var cts = new CancellationTokenSource();
+        var sink = new CountingSink(onWrite: cts.Cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DownloadTo(client, server, sink, cts.Token));
+
+        Assert.Single(server.Requests);
+        Assert.Equal((0, 1), (sink.Completed, sink.Abandoned));
+    }
+
+    // ---- A server that goes quiet.
+
+    private VeoClient StallingClient(RawServer server, int maxRetries)
+    {
+        var options = EmulatorHarness.FastOptions(server.Base);
+        options.AttemptTimeout = TimeSpan.FromMilliseconds(300);
+        options.MaxRetryCount = maxRetries;
+        return new VeoClient(options, EmulatorHarness.Secure(EmulatorHarness.Key));
+    }
+
+    [Fact]
+    public async Task A_server_that_goes_quiet_before_the_first_byte_is_a_transient_timeout_after_the_attempt_timeout()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await RawServer.WriteHead(s, $"HTTP/1.1 200 OK\nContent-Type: video/mp4\nContent-Length: {Size}\nETag: \"v1\"\n");
+            await Task.Delay(5000);
+        });
+        using VeoClient client = StallingClient(server, maxRetries: 0);
+
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+
+        Assert.Equal(VeoErrorKind.Timeout, ex.Kind);
+        Assert.True(ex.IsTransient);
+        Assert.IsAssignableFrom<OperationCanceledException>(ex.InnerException);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task A_transfer_that_stalls_on_a_provable_version_goes_on_from_where_it_stopped()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1)
+            {
+                await Whole(s, VersionA, "ETag: \"v1\"\n", Cut);
+                await Task.Delay(5000);
+            }
+            else await Rest(s, VersionA, Cut, $"bytes {Cut}-{Size - 1}/{Size}", "ETag: \"v1\"\n");
+        });
+        using VeoClient client = StallingClient(server, maxRetries: 0);
+
+        DownloadResult result = await client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None);
+
+        AssertSaved(VersionA);
+        Assert.Equal(1, result.Resumes);
+        Assert.Equal(Cut, RangeFrom(server.Requests[1]));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(VersionA)).ToLowerInvariant(), result.Sha256); // of every byte, across the resume
+    }
+
+    [Fact]
+    public async Task A_transfer_that_stalls_on_a_version_it_cannot_prove_ends_incomplete_naming_the_bytes_kept()
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            await Whole(s, VersionA, "", Cut);
+            await Task.Delay(5000);
+        });
+        using VeoClient client = StallingClient(server, maxRetries: 0);
+
+        var ex = await Assert.ThrowsAsync<VeoException>(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+
+        Assert.Equal(VeoErrorKind.DownloadIncomplete, ex.Kind);
+        Assert.Contains($"after {Cut} bytes", ex.Message);
+        Assert.Equal(VeoErrorKind.Timeout, Assert.IsType<VeoException>(ex.InnerException).Kind);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    // ---- Redirects.
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(302)]
+    [InlineData(399)]
+    public async Task Any_3xx_answer_with_a_Location_is_followed(int status)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (n == 1) await RawServer.WriteHead(s, $"HTTP/1.1 {status} Elsewhere\nLocation: moved.mp4\nContent-Length: 0\n");
+            else await Whole(s, VersionA, "ETag: \"v1\"\n");
+        });
+        await Download(server);
+        AssertSaved(VersionA);
+        Assert.Contains("GET /moved.mp4 ", server.Requests[1]);
+    }
+
+    [Theory]
+    [InlineData(302, "")]
+    [InlineData(400, "Location: moved.mp4\n")]
+    [InlineData(200, "Location: moved.mp4\n")]
+    public async Task A_Location_is_followed_only_on_a_3xx_answer_that_has_one(int status, string location)
+    {
+        using var server = new RawServer(async (n, req, s) =>
+        {
+            if (status == 200) await Whole(s, VersionA, location);
+            else await RawServer.WriteHead(s, $"HTTP/1.1 {status} Odd\n{location}Content-Length: 0\n");
+        });
+        using VeoClient client = Client(server.Base);
+        Exception? ex = await Record.ExceptionAsync(() => client.DownloadVideoAsync(new Uri(server.Base, "v.mp4").ToString(), Destination, false, null, CancellationToken.None));
+        Assert.DoesNotContain(server.Requests, r => r.Contains("GET /moved.mp4 "));
+        if (status == 200) AssertSaved(VersionA);
+        else Assert.Equal(status, Assert.IsType<VeoException>(ex).HttpStatus);
     }
 
     private sealed class SyncProgress(List<TransferProgress> seen) : IProgress<TransferProgress>

@@ -184,4 +184,65 @@ public class FileNameRuleTests
         var ex = Assert.Throws<VeoException>(() => SafeFileNames.ResolveInside(folder!, "clip.mp4"));
         Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
     }
+    // ---- A local file's name as part of another name.
+
+    [Theory]
+    [InlineData("\u061C")]
+    [InlineData("\u200E")]
+    [InlineData("\u200F")]
+    [InlineData("\u202A")]
+    [InlineData("\u202C")]
+    [InlineData("\u202E")]
+    [InlineData("\u2066")]
+    [InlineData("\u2068")]
+    [InlineData("\u2069")]
+    [InlineData("\u0001")]
+    [InlineData("\u007F")]
+    [InlineData("<")]
+    [InlineData("*")]
+    public void Every_bidi_control_control_character_and_Windows_invalid_character_in_a_local_name_becomes_an_underscore(string c)
+        => Assert.Equal("a_b", SafeFileNames.FromLocalStem("a" + c + "b"));
+
+    [Theory]
+    [InlineData("\u2029")] // next to the bidi ranges, but not a control of them
+    [InlineData("\u202F")]
+    [InlineData("\u2065")]
+    [InlineData("\u206A")]
+    [InlineData("\u061B")]
+    public void Characters_beside_the_bidi_controls_are_kept(string c)
+        => Assert.Equal("a" + c + "b", SafeFileNames.FromLocalStem("a" + c + "b"));
+
+    [Fact]
+    public void Only_a_leading_tilde_is_replaced_in_a_local_name()
+    {
+        Assert.Equal("_draft", SafeFileNames.FromLocalStem("~draft"));
+        Assert.Equal("draft", SafeFileNames.FromLocalStem("draft"));
+    }
+
+    [Fact]
+    public void A_long_name_is_cut_to_its_byte_limit_between_whole_characters()
+    {
+        Assert.Equal("aaaa", SafeFileNames.Truncate(new string('a', 10), 4));
+        Assert.Equal("aaaaa", SafeFileNames.Truncate("aaaaa\u00e9", 6)); // the two-byte é does not fit in the sixth byte
+        Assert.Equal("ab", SafeFileNames.Truncate("ab", 2));
+    }
+
+    [Fact]
+    public void A_name_fits_when_both_its_UTF16_length_and_its_UTF8_bytes_are_within_the_limit()
+    {
+        Assert.True(SafeFileNames.FitsFileName("abcd", 4));
+        Assert.True(SafeFileNames.FitsFileName("ab\u00e9", 4));
+        Assert.False(SafeFileNames.FitsFileName("abc\u00e9", 4));
+        Assert.False(SafeFileNames.FitsFileName("abcde", 4));
+    }
+
+    [Fact]
+    public void A_relative_name_for_a_place_that_is_not_a_folder_is_the_name_itself_with_forward_slashes()
+        => Assert.Equal("clip.mp4", SafeFileNames.RelativeInside("clip.mp4"));
+    [Fact]
+    public void A_destination_folder_given_with_a_trailing_separator_takes_the_name_inside_it()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "veo-trailing") + Path.DirectorySeparatorChar;
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "veo-trailing", "clip.mp4"), SafeFileNames.ResolveInside(folder, "clip.mp4"));
+    }
 }

@@ -382,6 +382,205 @@ public class JournalRuleTests : IDisposable
         Assert.True(entry.IsCharged);
     }
 
+    /// <summary>A file store that remembers whether each append asked to be forced to disk.</summary>
+    private sealed class DurabilityRecordingStore(string path) : IJournalStore
+    {
+        private readonly FileJournalStore _file = new(path);
+        public List<(string Event, bool Durable)> Appends { get; } = new();
+        public string Location => _file.Location;
+        public JournalRead ReadFrom(long offset, int headBytes) => _file.ReadFrom(offset, headBytes);
+        public IDisposable Lock() => _file.Lock();
+        public void Replace(byte[] contents) => _file.Replace(contents);
+
+        public long Append(byte[] record, bool durable)
+        {
+            string line = Encoding.UTF8.GetString(record);
+            Appends.Add((System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("event").GetString()!, durable));
+            return _file.Append(record, durable);
+        }
+    }
+
+    [Fact]
+    public void Submitted_saved_gone_and_lost_answer_records_are_forced_to_disk_and_a_status_is_not()
+    {
+        var store = new DurabilityRecordingStore(JournalPath);
+        var journal = new JobJournal(store);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        journal.RecordStatus(Job("u1", VideoStatus.Processing));
+        journal.RecordSaved("u1", "/v/u1.mp4");
+        journal.RecordGone("u1", "not found");
+        journal.RecordOutcomeUnknown(Request("q"), "fp", "lost");
+
+        Assert.Equal(new[] { ("submitted", true), ("status", false), ("saved", true), ("gone", true), ("outcomeUnknown", true) }, store.Appends);
+        Assert.Equal(TimeSpan.Zero, journal.LockTimeout); // only a file journal has a lock timeout
+        journal.LockTimeout = TimeSpan.FromSeconds(1);
+        Assert.Equal(TimeSpan.Zero, journal.LockTimeout);
+    }
+
+    [Fact]
+    public void A_lost_answer_stays_apart_from_a_job_whose_uuid_spells_its_fingerprint_and_time()
+    {
+        var at = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        string lookalike = "f@" + at.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        var fold = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.Submitted(Job(lookalike, VideoStatus.Processing), Request("paid"), at)).TrimEnd('\n'), fold));
+        Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.OutcomeUnknown(Request("lost"), "f", "why", at)).TrimEnd('\n'), fold));
+
+        Assert.Equal(2, fold.Count);
+        JournalEntry job = fold.Find(lookalike)!;
+        Assert.False(job.IsOutcomeUnknown);
+        Assert.Equal(("paid", VideoStatus.Processing), (job.Prompt, job.LastStatus));
+        Assert.Contains(fold.Entries, e => e.IsOutcomeUnknown && e.Prompt == "lost");
+    }
+
+    [Fact]
+    public void A_reader_and_a_writer_never_lock_each_other_out_of_the_journal_file()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        // Another session's handle on the file, as open as the journal's own (read and write shared).
+        using var other = new FileStream(JournalPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        Assert.Single(new JobJournal(JournalPath).ReadAll());
+        journal.RecordSaved("u1", "/v/u1.mp4");
+        Assert.Equal("/v/u1.mp4", new JobJournal(JournalPath).Find("u1")!.SavedPath);
+    }
+
+    [Fact]
+    public async Task A_lock_that_cannot_be_taken_fails_clearly_and_is_not_kept_from_other_threads()
+    {
+        File.WriteAllText(Path.Combine(_dir, "file"), "x");
+        var store = new FileJournalStore(Path.Combine(_dir, "file", "journal.jsonl")); // its folder cannot be made
+        var first = Assert.Throws<VeoException>(() => store.Lock());
+        Assert.Equal(VeoErrorKind.UnsafePath, first.Kind);
+        Assert.IsAssignableFrom<IOException>(first.InnerException);
+        // Another thread asks too: it must fail the same way, not wait for a lock the first failure kept.
+        var second = await Task.Run(() => Record.Exception(() => store.Lock())).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(VeoErrorKind.UnsafePath, Assert.IsType<VeoException>(second).Kind);
+    }
+
+    [Fact]
+    public void A_journal_that_cannot_be_read_is_a_clear_error_naming_it()
+    {
+        var store = new FileJournalStore(JournalPath);
+        Directory.CreateDirectory(JournalPath); // something else took its place after it was opened
+        var ex = Assert.Throws<VeoException>(() => store.ReadFrom(0, 64));
+        Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        Assert.Contains(JournalPath, ex.Message);
+    }
+
+    [Fact]
+    public void A_first_line_still_being_written_after_a_byte_order_mark_is_left_for_later()
+    {
+        File.WriteAllBytes(JournalPath, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("{\"event\":\"submitted\",\"uu")).ToArray());
+        Assert.Empty(new JobJournal(JournalPath).ReadAll());
+    }
+
+    /// <summary>A file store that counts the reads that start again from the beginning.</summary>
+    private sealed class ReadCountingStore(string path) : IJournalStore
+    {
+        private readonly FileJournalStore _file = new(path);
+        public int ReadsFromStart;
+        public string Location => _file.Location;
+        public IDisposable Lock() => _file.Lock();
+        public long Append(byte[] record, bool durable) => _file.Append(record, durable);
+        public void Replace(byte[] contents) => _file.Replace(contents);
+
+        public JournalRead ReadFrom(long offset, int headBytes)
+        {
+            if (offset == 0) ReadsFromStart++;
+            return _file.ReadFrom(offset, headBytes);
+        }
+    }
+
+    [Fact]
+    public void A_journal_is_read_from_where_it_was_last_read_and_from_the_start_only_once_it_was_replaced()
+    {
+        var writer = new JobJournal(JournalPath);
+        writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        var store = new ReadCountingStore(JournalPath);
+        var reader = new JobJournal(store);
+        Assert.Single(reader.ReadAll());
+        store.ReadsFromStart = 0;
+
+        Assert.Single(reader.ReadAll());
+        writer.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("q"));
+        Assert.Equal(2, reader.ReadAll().Count);
+        Assert.Equal(0, store.ReadsFromStart);
+
+        File.WriteAllText(JournalPath, "{\"event\":\"submitted\",\"uuid\":\"u9\",\"at\":\"2025-01-01T00:00:00Z\"}\n"); // replaced by another writer
+        Assert.Equal(new[] { "u9" }, reader.ReadAll().Select(e => e.Uuid));
+        Assert.True(store.ReadsFromStart > 0);
+    }
+
+    [Fact]
+    public void A_journal_path_that_is_not_a_path_is_refused_as_a_parameter()
+    {
+        var ex = Assert.Throws<VeoException>(() => new JobJournal("bad\0name.jsonl"));
+        Assert.Equal(VeoErrorKind.InvalidParameters, ex.Kind);
+        Assert.IsType<ArgumentException>(ex.InnerException, exactMatch: false);
+    }
+
+    [Fact]
+    public void A_line_the_journal_cannot_read_is_never_compacted_away()
+    {
+        var lines = new List<string> { "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\"}", "a line from a newer release" };
+        for (int i = 0; i < 300; i++) lines.Add("{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\",\"status\":\"processing\"}");
+        File.WriteAllLines(JournalPath, lines);
+        new JobJournal(JournalPath).RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/v"));
+        Assert.Contains("a line from a newer release", File.ReadAllLines(JournalPath));
+        Assert.Equal(303, LineCount());
+    }
+
+    private static string Text(byte[] line) => Encoding.UTF8.GetString(line).TrimEnd('\n');
+
+    [Fact]
+    public void A_submitted_record_says_what_was_asked_before_what_the_API_echoed_and_how_to_recognise_the_request()
+    {
+        var at = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var job = new VideoJobInfo { Uuid = "u1", Status = VideoStatus.Pending, RawStatus = "queued", Prompt = "echo", GenerationType = "text_to_video", AspectRatio = "9:16" };
+        var request = new GenerateVideoRequest { Prompt = "asked", AspectRatio = "16:9", ImageUrl = "https://img/x.png" };
+        string line = Text(JournalRecordCodec.Submitted(job, request, at));
+
+        Assert.Contains("\"fingerprint\":\"" + Http.RequestFingerprint.Of(request) + "\"", line);
+        Assert.Contains("\"status\":\"queued\"", line);
+        JournalEntry entry = FoldLines(line);
+        Assert.Equal(("asked", request.GenerationType, "16:9"), (entry.Prompt, entry.GenerationType, entry.AspectRatio));
+    }
+
+    [Fact]
+    public void A_gone_record_keeps_the_reason_the_API_gave()
+        => Assert.Contains("\"reason\":\"not found\"", Text(JournalRecordCodec.Gone("u1", "not found", DateTimeOffset.UnixEpoch)));
+
+    [Fact]
+    public void A_later_lost_answer_line_for_the_same_request_and_time_replaces_its_reason()
+    {
+        var fold = new JournalFold();
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:00Z\",\"fingerprint\":\"f\",\"failureReason\":\"first\"}", fold));
+        Assert.True(JournalRecordCodec.FoldInto("{\"event\":\"outcomeUnknown\",\"at\":\"2025-01-01T00:00:00Z\",\"fingerprint\":\"f\",\"failureReason\":\"second\"}", fold));
+        Assert.Equal("second", Assert.Single(fold.Entries).FailureReason);
+    }
+
+    [Fact]
+    public void A_line_without_a_fingerprint_gets_one_made_from_its_prompt_aspect_ratio_and_image_with_the_API_defaults()
+    {
+        JournalEntry bare = FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\"}");
+        Assert.Equal(Http.RequestFingerprint.Of(new GenerateVideoRequest { Prompt = "", AspectRatio = "auto" }), bare.RequestFingerprint);
+        JournalEntry full = FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"prompt\":\"p\",\"aspectRatio\":\"16:9\",\"imageUrl\":\"i\",\"imageKey\":\"k\"}");
+        Assert.Equal(Http.RequestFingerprint.Of(new GenerateVideoRequest { Prompt = "p", AspectRatio = "16:9", ImageUrl = "i", ImageKey = "k" }), full.RequestFingerprint);
+    }
+
+    [Fact]
+    public void A_source_image_is_read_from_its_hash_or_its_name_and_a_later_line_without_one_keeps_it()
+    {
+        JournalEntry byName = FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourceName\":\"cat.png\"}");
+        Assert.Equal(("", "cat.png", "", 0L), (byName.SourceImage!.Path, byName.SourceImage.Name, byName.SourceImage.Sha256, byName.SourceImage.Length));
+        JournalEntry byHash = FoldLines(
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourceSha256\":\"ab\",\"sourceLength\":12}",
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\"}");
+        Assert.Equal(("", "", "ab", 12L), (byHash.SourceImage!.Path, byHash.SourceImage.Name, byHash.SourceImage.Sha256, byHash.SourceImage.Length));
+        Assert.Null(FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourcePath\":\"/x\"}").SourceImage);
+    }
+
     private static JournalEntry FoldLines(params string[] lines)
     {
         var fold = new JournalFold();

@@ -212,4 +212,36 @@ public class RateRuleTests : IDisposable
         _now += 2.0001; // one token at the floor rate of 0.5/s
         Assert.True(limiter.AcquireAsync(_end.Token).IsCompleted);
     }
+    [Fact]
+    public async Task A_caller_whose_token_is_already_cancelled_gets_no_send_slot()
+    {
+        var limiter = NewLimiter();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => limiter.AcquireAsync(cancelled.Token));
+    }
+
+    [Fact]
+    public void A_Retry_After_pause_ends_at_the_very_instant_it_names()
+    {
+        var limiter = NewLimiter();
+        Accept(limiter, 10, 0.05);
+        _now = 100.5;
+        limiter.OnThrottled(_now, TimeSpan.FromSeconds(0.25));
+        _now = 100.75; // exactly the end of the pause; 7/s x 0.25 s has filled the bucket's one token
+        Assert.True(limiter.AcquireAsync(_end.Token).IsCompleted);
+    }
+
+    [Fact]
+    public async Task Without_a_random_spread_a_paused_sender_waits_the_pause_and_nothing_more()
+    {
+        _random = 0; // no spread: the sender wakes when the pause has passed
+        var limiter = NewLimiter();
+        Accept(limiter, 10, 0.05);
+        limiter.OnThrottled(_now, TimeSpan.FromMilliseconds(20));
+        Task<double> waiting = limiter.AcquireAsync(_end.Token);
+        _now += 1; // the pause has passed and the bucket is full when the sender looks again
+        // It sleeps the 20 ms pause in real time, not a second more (generous bound: a loaded machine may be slow).
+        await waiting.WaitAsync(TimeSpan.FromMilliseconds(900));
+    }
 }

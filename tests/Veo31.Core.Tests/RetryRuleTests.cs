@@ -213,4 +213,23 @@ public class RetryRuleTests
         Assert.InRange(budget.Available, 1.9, 2.0);
         Assert.True(budget.TryWithdrawRetry());
     }
+    [Fact]
+    public void A_drained_budget_refills_at_its_rate_not_at_once()
+    {
+        var budget = new RetryBudget(depositPerCall: 0, capacity: 10, refillPerSecond: 1);
+        for (int i = 0; i < 10; i++) Assert.True(budget.TryWithdrawRetry());
+        Thread.Sleep(100);
+        // About a tenth of a token after a tenth of a second (generous bounds: a slow machine may sleep longer).
+        Assert.InRange(budget.Available, 0.05, 0.9);
+        Assert.False(budget.TryWithdrawRetry());
+    }
+
+    [Fact]
+    public void A_retry_asked_for_after_a_quiet_spell_may_spend_what_the_spell_refilled()
+    {
+        var budget = new RetryBudget(depositPerCall: 0, capacity: 1, refillPerSecond: 20);
+        Assert.True(budget.TryWithdrawRetry());
+        Thread.Sleep(200);
+        Assert.True(budget.TryWithdrawRetry()); // asked first, before anything else looked at the budget
+    }
 }

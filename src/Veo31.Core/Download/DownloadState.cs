@@ -57,6 +57,7 @@ namespace Veo31.Core.Download
         public void Restart(IVideoSink sink)
         {
             sink.Restart();
+            // Stryker disable once Statement : disposing the old hash only frees it early; nothing reads it again
             _sha256.Dispose();
             _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             Layout = new Mp4Layout();

