@@ -776,4 +776,55 @@ public class DownloadResumeRuleTests : IDisposable
             lock (seen) seen.Add(value);
         }
     }
+
+    // ---- Review 15: an https video that redirects to plain http is refused, even when the target is loopback (a CDN
+    // must not steer the client onto a local plain-http service), and nothing is asked of the http target. No TLS is
+    // needed to show it: a handler in the test answers for the https host and records every request it is given.
+    private sealed class ScriptedHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        public readonly List<Uri> Seen = new();
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (Seen) Seen.Add(request.RequestUri!);
+            return Task.FromResult(answer(request));
+        }
+    }
+
+    private static Veo31.Core.Download.VideoDownloader Downloader(HttpMessageHandler handler)
+    {
+        var api = new Uri("https://api.example.invalid/");
+        VeoClientOptions options = EmulatorHarness.FastOptions(api);
+        return new Veo31.Core.Download.VideoDownloader(new ApiTransport(options, UrlRules.CheckBaseUri(api),
+            new ApiKeyHolder(EmulatorHarness.Secure(EmulatorHarness.Key)), handler));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9/v.mp4")]
+    [InlineData("http://localhost:9/v.mp4")]
+    [InlineData("http://[::1]:9/v.mp4")]
+    public async Task An_https_video_that_redirects_to_plain_http_is_refused_even_to_loopback_and_the_target_is_never_asked(string target)
+    {
+        var handler = new ScriptedHandler(r => r.RequestUri!.Scheme == "https"
+            ? new HttpResponseMessage(System.Net.HttpStatusCode.Found) { Headers = { Location = new Uri(target) } }
+            : new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new ByteArrayContent(VersionA) });
+        var sink = new CountingSink();
+        var ex = await Assert.ThrowsAsync<VeoException>(() =>
+            Downloader(handler).DownloadToAsync("https://cdn.example.invalid/v.mp4", sink, null, CancellationToken.None));
+        Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
+        Assert.Equal(new[] { new Uri("https://cdn.example.invalid/v.mp4") }, handler.Seen);
+        Assert.Equal(0, sink.Completed);
+    }
+
+    [Fact]
+    public async Task An_https_video_that_redirects_to_https_elsewhere_is_followed_with_the_scripted_handler()
+    {
+        var handler = new ScriptedHandler(r => r.RequestUri!.Host == "cdn.example.invalid"
+            ? new HttpResponseMessage(System.Net.HttpStatusCode.Found) { Headers = { Location = new Uri("https://edge.example.invalid/v.mp4") } }
+            : new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new ByteArrayContent(VersionA) });
+        var sink = new CountingSink();
+        DownloadResult result = await Downloader(handler).DownloadToAsync("https://cdn.example.invalid/v.mp4", sink, null, CancellationToken.None);
+        Assert.Equal(Size, result.Length);
+        Assert.Equal(2, handler.Seen.Count);
+        Assert.Equal(1, sink.Completed);
+    }
 }

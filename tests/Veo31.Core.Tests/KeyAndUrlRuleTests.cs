@@ -120,6 +120,41 @@ public class KeyAndUrlRuleTests
         Assert.Contains("video URL", ex.Message);
     }
 
+    // Review 15: spellings that try to pass a non-loopback host off as loopback (or hide one behind user info) are refused.
+    [Theory]
+    [InlineData("http://127.0.0.1./v.mp4")]
+    [InlineData("http://localhost./v.mp4")]
+    [InlineData("http://127.0.0.1.0/v.mp4")]
+    [InlineData("http://localhost.localdomain.evil.example/v.mp4")]
+    [InlineData("http://evil.example\\@127.0.0.1/v.mp4")]
+    [InlineData("http://127.0.0.1:80@evil.example/v.mp4")]
+    [InlineData("http://127.0.0.1%2eevil.example/v.mp4")]
+    [InlineData("http://0/v.mp4")]
+    [InlineData("http://[::]/v.mp4")]
+    [InlineData("http://[fe80::1]/v.mp4")]
+    [InlineData("http:evil.example/v.mp4")]
+    [InlineData("HTTP://EVIL.EXAMPLE/v.mp4")]
+    [InlineData("http://xn--lcalhost-c8a.example/v.mp4")]
+    public void A_plain_http_video_URL_that_only_looks_like_loopback_is_refused(string url)
+    {
+        var ex = Assert.Throws<VeoException>(() => UrlRules.CheckDownloadUri(url));
+        Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
+    }
+
+    // Review 15: other spellings of a loopback address are loopback (what HttpClient connects to is uri.IdnHost, the host checked).
+    [Theory]
+    [InlineData("http://0x7f.1/v.mp4", "127.0.0.1")]
+    [InlineData("http://2130706433/v.mp4", "127.0.0.1")]
+    [InlineData("http://127.1/v.mp4", "127.0.0.1")]
+    [InlineData("http://0177.0.0.1/v.mp4", "127.0.0.1")]
+    [InlineData("http://[0:0:0:0:0:0:0:1]/v.mp4", "[::1]")]
+    public void Other_spellings_of_a_loopback_address_are_loopback_and_name_it(string url, string host)
+    {
+        Uri uri = UrlRules.CheckDownloadUri(url);
+        Assert.Equal(host, uri.Host);
+        Assert.True(UrlRules.IsLoopback(uri));
+    }
+
     [Fact]
     public void A_refused_transfer_URL_is_named_by_what_it_is()
     {

@@ -55,7 +55,6 @@ namespace Veo31.Core.Download
                 }
                 catch (VeoException ex) when (ex.IsTransient && state.MostWritten > 0)
                 {
-                    // Stryker disable once String : message wording
                     throw new VeoException(VeoErrorKind.DownloadIncomplete,
                         "The video transfer stopped after " + state.Written + " bytes (" + ex.Message.TrimEnd('.') + ").", ex)
                     { HttpStatus = ex.HttpStatus };
@@ -109,7 +108,6 @@ namespace Veo31.Core.Download
                 catch (VeoException ex) when (ex.IsTransient && state.Written > before && state.CanResume)
                 {
                     if (++state.Resumes > maxResumes)
-                        // Stryker disable once String : message wording
                         throw new VeoException(VeoErrorKind.DownloadIncomplete,
                             "The video transfer broke " + state.Resumes + " times; " + state.Written + " bytes received.", ex);
                 }
@@ -185,7 +183,6 @@ namespace Veo31.Core.Download
             if (redirectsSoFar >= MaxRedirects)
                 // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The video URL redirected more than " + MaxRedirects + " times.");
-            // Stryker disable once Conditional : new Uri(base, absolute) is the absolute URI itself
             Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
             UrlRules.CheckTransferUri(next, "redirect target");
             if (UrlRules.IsHttps(current) && UrlRules.IsHttp(next))
@@ -205,7 +202,6 @@ namespace Veo31.Core.Download
                     BeginVersion(state, response);
                     return true;
                 case 206:
-                    // Stryker disable once String : message wording (the reason is only told; that there is one is the rule)
                     string? mismatch = state.Written == 0 ? "a range that was not asked for" : VersionMismatch(state, response);
                     if (mismatch != null)
                     {
@@ -225,7 +221,6 @@ namespace Veo31.Core.Download
                     { HttpStatus = 416, IsTransient = true };
                 default:
                     VeoException error = VeoErrors.FromHttpStatus(status, RetryAfterParser.Read(response, DateTimeOffset.UtcNow));
-                    // Stryker disable once String : message wording
                     throw new VeoException(error.Kind, "The video download failed: HTTP " + status + ".")
                     { HttpStatus = status, RetryAfter = error.RetryAfter, IsTransient = error.IsTransient && status != 401 && status != 403 };
             }
@@ -262,7 +257,6 @@ namespace Veo31.Core.Download
         }
 
         /// <summary>Null when a 206 continues the version on disk; otherwise what differs (CDNs that ignore If-Range exist).</summary>
-        // Stryker disable once String : message wording (the reason is only told; that there is one is the rule)
         private static string? VersionMismatch(DownloadState state, HttpResponseMessage response)
         {
             if (ContentCodings.Of(response.Content, out _) != BodyCoding.Identity) return "an encoded body";

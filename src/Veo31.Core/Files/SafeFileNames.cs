@@ -9,11 +9,13 @@ namespace Veo31.Core.Files
     /// <summary>File names derived from what a server says, made safe to create under a destination folder.</summary>
     public static class SafeFileNames
     {
+        // Windows' list ("Naming Files, Paths, and Namespaces"): COM and LPT with a superscript digit are devices too, and
+        // CONIN$/CONOUT$ open the console.
         private static readonly string[] ReservedWindowsNames =
         {
-            "CON", "PRN", "AUX", "NUL",
-            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+            "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM\u00B9", "COM\u00B2", "COM\u00B3",
+            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
         };
 
         // Invalid on Windows whatever the platform we run on, so a name made here works everywhere.
@@ -35,7 +37,6 @@ namespace Veo31.Core.Files
             if (stem.Length == 0 || stem.Replace("_", "").Length == 0)
                 // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "The uuid '" + uuid + "' gives no usable file name.");
-            // Stryker disable once Equality : a stem of exactly 200 characters cut to 200 is the same stem
             if (stem.Length > 200) stem = stem.Substring(0, 200).TrimEnd('.');
             if (IsReservedName(stem)) stem = "_" + stem;
 
@@ -136,35 +137,28 @@ namespace Veo31.Core.Files
         internal static void CheckFileName(string fileName)
         {
             if (string.IsNullOrWhiteSpace(fileName))
-                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafePath, "A file name is required.");
             if (fileName == "." || fileName == ".." || fileName.Contains(".."))
-                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it contains '..'");
             if (Path.IsPathRooted(fileName) || fileName.StartsWith("~", StringComparison.Ordinal))
-                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a rooted path");
             foreach (char c in fileName)
             {
                 if (c < 32 || c == 127 || InvalidCharacters.IndexOf(c) >= 0)
-                    // Stryker disable once String : message wording
                     throw Unsafe(fileName, "it contains the character U+" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
-            // Stryker disable once Statement,String : on Linux, where the suite runs, the platform's invalid characters (NUL, '/') are refused just above
+            // Stryker disable once Statement,String : untestable here, not equivalent: on Linux, where the suite runs, the platform's invalid characters (NUL, '/') are refused just above
             if (fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 throw Unsafe(fileName, "it contains a character not allowed in file names");
             if (fileName.EndsWith(".", StringComparison.Ordinal) || fileName.EndsWith(" ", StringComparison.Ordinal) || fileName.StartsWith(" ", StringComparison.Ordinal))
-                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it starts with a space or ends with a dot or a space");
             if (IsReservedName(fileName))
-                // Stryker disable once String : message wording
                 throw Unsafe(fileName, "it is a reserved device name on Windows");
         }
 
         internal static bool IsReservedName(string name)
         {
             int dot = name.IndexOf('.');
-            // Stryker disable once Equality : a name starting with a dot gives the stem '' or the whole name; neither is a device name (they have no dot)
             string stem = (dot >= 0 ? name.Substring(0, dot) : name).TrimEnd(' ');
             foreach (string reserved in ReservedWindowsNames)
                 if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return true;
@@ -178,7 +172,6 @@ namespace Veo31.Core.Files
         private static bool IsPlainChar(char c)
             => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 
-        // Stryker disable once String : message wording
         private static VeoException Unsafe(string fileName, string why)
             => new VeoException(VeoErrorKind.UnsafePath, "The file name '" + fileName + "' is not safe: " + why + ".");
     }

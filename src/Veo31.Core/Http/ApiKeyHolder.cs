@@ -31,17 +31,14 @@ namespace Veo31.Core.Http
                 plain = Marshal.SecureStringToGlobalAllocUnicode(apiKey);
                 int length = apiKey.Length;
                 int start = 0, end = length;
-                // Stryker disable once Equality : at start == end the loop reads the copy's terminating NUL, which is not white space, and stops there
                 while (start < end && IsSurrounding(CharAt(plain, start))) start++;
                 while (end > start && IsSurrounding(CharAt(plain, end - 1))) end--;
                 if (start == end)
-                    // Stryker disable once String : message wording
                     throw Invalid(length == 0 ? "The API key is empty." : "The API key is empty once the surrounding white space is removed.");
                 for (int i = start; i < end; i++)
                 {
                     char c = CharAt(plain, i);
                     if (!CanBeSentInHeader(c))
-                        // Stryker disable once String : message wording
                         throw Invalid(string.Format(CultureInfo.InvariantCulture,
                             "The API key cannot be sent in an HTTP header: it contains {0} U+{1:X4} at position {2} of {3}. " +
                             "API keys are printable ASCII; check how the key was copied.",
@@ -54,7 +51,7 @@ namespace Veo31.Core.Http
             }
             finally
             {
-                // Stryker disable once Equality,Statement : zeroing and freeing the unmanaged copy cannot be observed from managed code
+                // Stryker disable once Equality,Statement : untestable here, not equivalent: zeroing and freeing the unmanaged copy of the key cannot be observed from managed code (kept by review)
                 if (plain != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(plain);
             }
         }
@@ -69,7 +66,7 @@ namespace Veo31.Core.Http
             }
             finally
             {
-                // Stryker disable once Equality,Statement : zeroing and freeing the unmanaged copy cannot be observed from managed code
+                // Stryker disable once Equality,Statement : untestable here, not equivalent: zeroing and freeing the unmanaged copy of the key cannot be observed from managed code (kept by review)
                 if (plain != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(plain);
             }
         }

@@ -10,12 +10,10 @@ namespace Veo31.Core.Http
         {
             var header = response.Headers.RetryAfter;
             if (header == null) return null;
-            // Stryker disable once Equality,Conditional : a parsed delta is never negative (the header parser takes digits only); a zero one is zero either way
             if (header.Delta.HasValue) return header.Delta.Value < TimeSpan.Zero ? TimeSpan.Zero : header.Delta.Value;
             if (header.Date.HasValue)
             {
                 TimeSpan wait = header.Date.Value - now;
-                // Stryker disable once Equality : a wait of exactly zero is zero either way
                 return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
             }
             return null;

@@ -55,13 +55,10 @@ namespace Veo31.Core.Http
         public static void CheckTransferUri(Uri uri, string what)
         {
             if (!IsHttp(uri) && !IsHttps(uri))
-                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The " + what + " uses the scheme '" + uri.Scheme + "'; only http and https are followed.");
             if (IsHttp(uri) && !IsLoopback(uri))
-                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The " + what + " uses plain http to '" + uri.Host + "'; only https is followed.");
             if (!string.IsNullOrEmpty(uri.UserInfo))
-                // Stryker disable once String : message wording
                 throw new VeoException(VeoErrorKind.UnsafeUrl, "The " + what + " carries user information; refused.");
         }
 

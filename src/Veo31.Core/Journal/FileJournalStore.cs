@@ -11,7 +11,7 @@ namespace Veo31.Core.Journal
     internal sealed class FileJournalStore : IJournalStore
     {
         // One monitor per journal file for the whole process, so threads queue here instead of spinning on the lock file.
-        // Stryker disable once all : the comparer matters only for two spellings of one path on a case-insensitive (Windows) file system
+        // Stryker disable once all : untestable here, not equivalent (the suite runs on Linux): the comparer matters only for two spellings of one path on a case-insensitive (Windows) file system
         private static readonly ConcurrentDictionary<string, object> Monitors =
             new ConcurrentDictionary<string, object>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 
@@ -39,7 +39,6 @@ namespace Veo31.Core.Journal
                 using var stream = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 long length = stream.Length;
                 byte[] head = ReadExactly(stream, 0, (int)Math.Min(headBytes, length));
-                // Stryker disable once Equality : at offset == length both branches give an empty tail
                 byte[] tail = offset >= length ? Array.Empty<byte>() : ReadExactly(stream, offset, checked((int)(length - offset)));
                 return new JournalRead(head, tail, length);
             }
@@ -69,7 +68,6 @@ namespace Veo31.Core.Journal
             catch (Exception ex)
             {
                 Monitor.Exit(_monitor);
-                // Stryker disable once String : message wording
                 if (ex is IOException || ex is UnauthorizedAccessException) throw Failure("locked", ex);
                 throw;
             }
@@ -132,12 +130,10 @@ namespace Veo31.Core.Journal
             // A local file gives every byte asked for in one Read; a short read happens only if the file shrinks between its
             // length and the read, which no journal writer does (appends only; compaction renames a new file over it and this
             // handle keeps the old one). So no test can bring one about, and the mutants marked below change only that case.
-            // Stryker disable once Equality : at read == count one more Read of 0 bytes returns 0 and breaks: the same bytes
             while (read < count)
             {
                 // Stryker disable once Arithmetic : the first Read asks for count either way (read is 0), and there is no second
                 int n = stream.Read(buffer, read, count - read);
-                // Stryker disable once Statement,Equality : only a short read reaches a Read that returns 0
                 if (n == 0) break;
                 read += n;
             }
@@ -148,7 +144,6 @@ namespace Veo31.Core.Journal
             return buffer;
         }
 
-        // Stryker disable once String : message wording
         private VeoException Failure(string what, Exception ex)
             => new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Location + "' cannot be " + what + ": " + ex.Message, ex);
 
@@ -164,7 +159,6 @@ namespace Veo31.Core.Journal
                 {
                     return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                 }
-                // Stryker disable once Equality : one tick at the deadline; the real clock cannot be stopped there
                 catch (IOException) when (DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(delayMs + random.Next(delayMs));

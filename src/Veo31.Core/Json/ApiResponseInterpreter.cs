@@ -19,7 +19,6 @@ namespace Veo31.Core.Json
                 {
                     if (!success) throw VeoErrors.FromHttpStatus(httpStatus, retryAfter);
                     if (!envelope.HasObjectData)
-                        // Stryker disable once String : message wording
                         throw VeoErrors.InvalidResponse("data is " + VideoJobParser.Describe(envelope.Data) + " in a success answer", httpStatus);
                     return envelope.Data;
                 }

@@ -22,7 +22,6 @@ namespace Veo31.Core.Json
         /// <summary>The key is sent back to the API with a generation, so it is refused rather than changed when not printable.</summary>
         private static string PrintableId(string text, string name)
         {
-            // Stryker disable once String : message wording
             if (!ServerText.IsSafe(text)) throw VeoErrors.InvalidResponse("data." + name + " contains control characters");
             return text;
         }
@@ -31,7 +30,6 @@ namespace Veo31.Core.Json
         {
             if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e) || !JsonValues.IsScalarOrNull(e)
                 || string.IsNullOrWhiteSpace(JsonValues.ReadText(e)))
-                // Stryker disable once String : message wording
                 throw VeoErrors.InvalidResponse("data." + name + " is missing or not a string");
             return JsonValues.ReadText(e)!;
         }

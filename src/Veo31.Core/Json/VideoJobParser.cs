@@ -27,24 +27,20 @@ namespace Veo31.Core.Json
         public static VideoJobInfo Parse(JsonElement data)
         {
             if (data.ValueKind != JsonValueKind.Object)
-                // Stryker disable once String : message wording
                 throw VeoErrors.InvalidResponse("data is " + Describe(data) + ", expected an object");
 
             var job = new VideoJobInfo();
 
             if (!ApiEnvelopeReader.TryGetProperty(data, "uuid", out JsonElement uuid) || !JsonValues.IsScalarOrNull(uuid)
                 || string.IsNullOrWhiteSpace(JsonValues.ReadText(uuid)))
-                // Stryker disable once String : message wording
                 throw VeoErrors.InvalidResponse("data.uuid is missing or not a string");
             job.Uuid = JsonValues.ReadText(uuid)!;
             if (!ServerText.IsSafe(job.Uuid))
-                // Stryker disable once String : message wording
                 throw VeoErrors.InvalidResponse("data.uuid contains control characters");
 
             if (ApiEnvelopeReader.TryGetProperty(data, "status", out JsonElement status) && status.ValueKind != JsonValueKind.Null)
             {
                 if (status.ValueKind != JsonValueKind.String)
-                    // Stryker disable once String : message wording
                     throw VeoErrors.InvalidResponse("data.status is " + Describe(status) + ", expected a string");
                 string raw = JsonValues.ReadString(status);
                 job.RawStatus = ServerText.Message(raw);
@@ -81,7 +77,6 @@ namespace Veo31.Core.Json
         {
             if (!ApiEnvelopeReader.TryGetProperty(data, name, out JsonElement e)) return null;
             if (!JsonValues.IsScalarOrNull(e))
-                // Stryker disable once String : message wording
                 throw VeoErrors.InvalidResponse("data." + name + " is " + Describe(e) + ", expected a string");
             return JsonValues.ReadText(e);
         }

@@ -53,7 +53,6 @@ namespace Veo31.Core.Logging
             string text;
             try
             {
-                // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
                 text = new UTF8Encoding(false, true).GetString(body.Array!, body.Offset, take);
             }
             catch (ArgumentException)
@@ -61,7 +60,6 @@ namespace Veo31.Core.Logging
                 return "(" + body.Count + " bytes, not valid UTF-8, not shown)";
             }
             text = ServerText.Clean(text, text.Length)!;
-            // Stryker disable once Equality : cutting a text of exactly MaxBodyChars to MaxBodyChars leaves it unchanged
             if (text.Length > MaxBodyChars) text = text.Substring(0, MaxBodyChars);
             return text.Length < body.Count ? text + "... (" + body.Count + " bytes)" : text;
         }

@@ -111,7 +111,6 @@ namespace Veo31.Core.Resilience
                 // Do not let an idle session's allowance run away: grow at most to twice what is really being sent,
                 // but never below the rate the service last accepted.
                 Trim(_sent, now);
-                // Stryker disable once Arithmetic : the window is one second, so dividing by it or multiplying by it is the same
                 double ceiling = Math.Max(2 * _sent.Count / MeasureWindowSeconds, _lastMaxRate);
                 _rate = Math.Max(MinRate, Math.Min(cubic, ceiling));
             }
