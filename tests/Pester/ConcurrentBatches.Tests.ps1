@@ -18,13 +18,6 @@ BeforeAll {
         @((Invoke-RestMethod -Uri "$($Emulator.ControlUri)/jobs") | Where-Object prompt -Like $Like | ForEach-Object prompt)
     }
 
-    function script:New-StoppableShell([string] $Script) {
-        # One statement (not a batch of AddStatement calls), so nothing of it still runs once Stop() has returned.
-        $shell = [powershell]::Create()
-        $null = $shell.AddScript('param($Module, $Uri, $Key, $Pipeline) Import-Module $Module; Connect-Veo -BaseUri $Uri -ApiKey $Key; & ([scriptblock]::Create($Pipeline))')
-        $null = $shell.AddArgument($ModulePath).AddArgument($Emulator.ApiUri).AddArgument($Emulator.SecureKey).AddArgument($Script)
-        $shell
-    }
 }
 
 AfterAll {
@@ -215,7 +208,7 @@ Describe 'Ctrl+C with several paid generations in flight' {
         $null = Add-VeoEmulatorFault $Emulator -Endpoint 'generate-video' -Kind 'slowAfter' -DelayMs 1500
         $tag = "stopped batch $([guid]::NewGuid().ToString('n').Substring(0, 6))"
         Reset-VeoEmulatorStats $Emulator
-        $shell = New-StoppableShell "1..12 | ForEach-Object { '$tag #{0:00}' -f `$_ } | New-VeoVideo -ThrottleLimit 4"
+        $shell = New-StoppableShell $Emulator "1..12 | ForEach-Object { '$tag #{0:00}' -f `$_ } | New-VeoVideo -ThrottleLimit 4"
         try {
             $async = $shell.BeginInvoke()
             # Wait until the first four answers came back and the next four are on the wire.
@@ -249,7 +242,7 @@ Describe 'Ctrl+C with several paid generations in flight' {
         $listFile = Join-Path $TestDrive 'upstream.txt'
         Set-Content -LiteralPath $listFile -Value $Files
         Reset-VeoEmulatorStats $Emulator
-        $shell = New-StoppableShell "Get-Content -LiteralPath '$listFile' | Send-VeoImage -ThrottleLimit 1 | New-VeoVideo -Prompt '$tag' -ThrottleLimit 4"
+        $shell = New-StoppableShell $Emulator "Get-Content -LiteralPath '$listFile' | Send-VeoImage -ThrottleLimit 1 | New-VeoVideo -Prompt '$tag' -ThrottleLimit 4"
         try {
             $async = $shell.BeginInvoke()
             # Wait until a generation was charged after the first one, while its answer is still held back.

@@ -462,13 +462,13 @@ Describe 'New-VeoVideo: a paid request is journaled whatever happens' {
         It 'a stop while the charging request is on the wire still journals the uuid' {
             Reset-VeoEmulatorStats $Emulator
             $null = Add-VeoEmulatorFault $Emulator -Endpoint 'generate-video' -Kind 'slowAfter' -DelayMs 1500 -Count 1
-            $shell = [powershell]::Create()
+            $shell = New-StoppableShell $Emulator "New-VeoVideo -Prompt 'paid then stopped'"
             try {
-                $null = $shell.AddCommand('Import-Module').AddParameter('Name', $ModulePath).AddStatement()
-                $null = $shell.AddCommand('Connect-Veo').AddParameter('BaseUri', $Emulator.ApiUri).AddParameter('ApiKey', $Emulator.SecureKey).AddStatement()
-                $null = $shell.AddCommand('New-VeoVideo').AddParameter('Prompt', 'paid then stopped')
                 $async = $shell.BeginInvoke()
-                Start-Sleep -Milliseconds 500
+                # Stop once the request is charged and its answer is still held back (1.5 s).
+                $deadline = [DateTime]::UtcNow.AddSeconds(20)
+                while ((Get-VeoEmulatorStats $Emulator).generations -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                Start-Sleep -Milliseconds 200
                 $shell.Stop()
                 $shell.InvocationStateInfo.State | Should -Be 'Stopped'
             } finally { $shell.Dispose() }

@@ -40,3 +40,13 @@ function New-ImageFolder([string] $Name) {
     $null = New-VeoSamplePng -Path (Join-Path $folder 'dunes at dusk.png') -Hue 90
     $folder
 }
+
+# A shell in a runspace of its own that imports the module, connects to $Emulator and runs $Script, to be started with
+# BeginInvoke and stopped like Ctrl+C. One statement (not a batch of AddStatement calls): PowerShell runs a batch's
+# later statements on a thread-pool item that crashes the whole process if the shell is disposed after Stop().
+function New-StoppableShell($Emulator, [string] $Script) {
+    $shell = [powershell]::Create()
+    $null = $shell.AddScript('param($Module, $Uri, $Key, $Pipeline) Import-Module $Module; Connect-Veo -BaseUri $Uri -ApiKey $Key; & ([scriptblock]::Create($Pipeline))')
+    $null = $shell.AddArgument($ModulePath).AddArgument($Emulator.ApiUri).AddArgument($Emulator.SecureKey).AddArgument($Script)
+    $shell
+}
