@@ -212,9 +212,7 @@ Describe 'Ctrl+C with several paid generations in flight' {
         try {
             $async = $shell.BeginInvoke()
             # Wait until the first four answers came back and the next four are on the wire.
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-VeoEmulatorStats $Emulator).generations -lt 8 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 200
+            Wait-VeoEmulatorGenerations $Emulator 8
             (Get-VeoEmulatorStats $Emulator).generations | Should -Be 8
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $shell.Stop()
@@ -246,9 +244,7 @@ Describe 'Ctrl+C with several paid generations in flight' {
         try {
             $async = $shell.BeginInvoke()
             # Wait until a generation was charged after the first one, while its answer is still held back.
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-VeoEmulatorStats $Emulator).generations -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 200
+            Wait-VeoEmulatorGenerations $Emulator 2
             $shell.Stop()
             $shell.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally { $shell.Dispose() }

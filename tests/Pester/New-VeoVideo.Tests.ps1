@@ -466,9 +466,7 @@ Describe 'New-VeoVideo: a paid request is journaled whatever happens' {
             try {
                 $async = $shell.BeginInvoke()
                 # Stop once the request is charged and its answer is still held back (1.5 s).
-                $deadline = [DateTime]::UtcNow.AddSeconds(20)
-                while ((Get-VeoEmulatorStats $Emulator).generations -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-                Start-Sleep -Milliseconds 200
+                Wait-VeoEmulatorGenerations $Emulator 1
                 $shell.Stop()
                 $shell.InvocationStateInfo.State | Should -Be 'Stopped'
             } finally { $shell.Dispose() }

@@ -50,3 +50,11 @@ function New-StoppableShell($Emulator, [string] $Script) {
     $null = $shell.AddArgument($ModulePath).AddArgument($Emulator.ApiUri).AddArgument($Emulator.SecureKey).AddArgument($Script)
     $shell
 }
+
+# Waits (up to 20 s) until the emulator has charged $Count generations, then 200 ms more so the requests that follow
+# are on the wire: the moment a Ctrl+C test stops its shell.
+function Wait-VeoEmulatorGenerations($Emulator, [int] $Count) {
+    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+    while ((Get-VeoEmulatorStats $Emulator).generations -lt $Count -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+    Start-Sleep -Milliseconds 200
+}

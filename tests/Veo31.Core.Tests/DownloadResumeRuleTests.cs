@@ -453,40 +453,6 @@ public class DownloadResumeRuleTests : IDisposable
         AssertSaved(VersionA);
     }
 
-    /// <summary>A sink in memory that can be told to fail a write, and counts what the downloader asked of it.</summary>
-    private sealed class CountingSink(Func<long, Exception?>? failWrite = null, Action? onWrite = null) : Veo31.Core.Download.IVideoSink
-    {
-        private readonly MemoryStream _bytes = new();
-        public int Opened, Completed, Abandoned;
-        public string Location => "memory://video.mp4";
-        public byte[] Bytes => _bytes.ToArray();
-
-        public Task OpenAsync(CancellationToken cancellationToken)
-        {
-            Opened++;
-            return Task.CompletedTask;
-        }
-
-        public Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Exception? failure = failWrite?.Invoke(_bytes.Length);
-            if (failure != null) throw failure;
-            _bytes.Write(buffer, offset, count);
-            onWrite?.Invoke();
-            return Task.CompletedTask;
-        }
-
-        public void Restart() => _bytes.SetLength(0);
-
-        public Task CompleteAsync(CancellationToken cancellationToken)
-        {
-            Completed++;
-            return Task.CompletedTask;
-        }
-
-        public void Abandon() => Abandoned++;
-    }
-
     private static Task<DownloadResult> DownloadTo(VeoClient client, RawServer server, Veo31.Core.Download.IVideoSink sink, CancellationToken cancellationToken = default)
         => client.DownloadVideoToAsync(new Uri(server.Base, "v.mp4").ToString(), sink, null, cancellationToken);
 
@@ -603,7 +569,7 @@ public class DownloadResumeRuleTests : IDisposable
     {
         using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
         using VeoClient client = Client(server.Base);
-        var sink = new CountingSink(kept => kept > 0 ? (Exception)Activator.CreateInstance(failure, "disk full")! : null);
+        var sink = new RecordingSink { FailWrite = kept => kept > 0 ? (Exception)Activator.CreateInstance(failure, "disk full")! : null };
 
         var ex = await Assert.ThrowsAsync<VeoException>(() => DownloadTo(client, server, sink));
 
@@ -621,7 +587,7 @@ public class DownloadResumeRuleTests : IDisposable
         using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
         using VeoClient client = Client(server.Base);
         var refusal = new VeoException(VeoErrorKind.StorageFailed, "The blob cannot be written: HTTP 403.");
-        var sink = new CountingSink(kept => kept > 0 ? refusal : null);
+        var sink = new RecordingSink { FailWrite = kept => kept > 0 ? refusal : null };
 
         var ex = await Assert.ThrowsAsync<VeoException>(() => DownloadTo(client, server, sink));
 
@@ -637,7 +603,7 @@ public class DownloadResumeRuleTests : IDisposable
     {
         using var server = new RawServer(async (n, req, s) => await Whole(s, VersionA, "ETag: \"v1\"\n"));
         using VeoClient client = Client(server.Base);
-        var sink = new CountingSink();
+        var sink = new RecordingSink();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
@@ -657,7 +623,7 @@ public class DownloadResumeRuleTests : IDisposable
         });
         using VeoClient client = Client(server.Base);
         using var cts = new CancellationTokenSource();
-        var sink = new CountingSink(onWrite: cts.Cancel);
+        var sink = new RecordingSink { OnWrite = cts.Cancel };
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DownloadTo(client, server, sink, cts.Token));
 
@@ -807,7 +773,7 @@ public class DownloadResumeRuleTests : IDisposable
         var handler = new ScriptedHandler(r => r.RequestUri!.Scheme == "https"
             ? new HttpResponseMessage(System.Net.HttpStatusCode.Found) { Headers = { Location = new Uri(target) } }
             : new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new ByteArrayContent(VersionA) });
-        var sink = new CountingSink();
+        var sink = new RecordingSink();
         var ex = await Assert.ThrowsAsync<VeoException>(() =>
             Downloader(handler).DownloadToAsync("https://cdn.example.invalid/v.mp4", sink, null, CancellationToken.None));
         Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
@@ -821,7 +787,7 @@ public class DownloadResumeRuleTests : IDisposable
         var handler = new ScriptedHandler(r => r.RequestUri!.Host == "cdn.example.invalid"
             ? new HttpResponseMessage(System.Net.HttpStatusCode.Found) { Headers = { Location = new Uri("https://edge.example.invalid/v.mp4") } }
             : new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new ByteArrayContent(VersionA) });
-        var sink = new CountingSink();
+        var sink = new RecordingSink();
         DownloadResult result = await Downloader(handler).DownloadToAsync("https://cdn.example.invalid/v.mp4", sink, null, CancellationToken.None);
         Assert.Equal(Size, result.Length);
         Assert.Equal(2, handler.Seen.Count);

@@ -12,45 +12,6 @@ namespace Veo31.Core.Tests;
 /// </summary>
 public class VideoSinkTests
 {
-    private sealed class RecordingSink : IVideoSink
-    {
-        private readonly MemoryStream _bytes = new();
-        public Func<long, Exception?> FailWrite { get; init; } = _ => null;
-        public int Opened, Restarts, Completed, Abandoned, Writes;
-        public string Location => "memory://video.mp4";
-        public byte[] Bytes => _bytes.ToArray();
-
-        public Task OpenAsync(CancellationToken cancellationToken)
-        {
-            Opened++;
-            return Task.CompletedTask;
-        }
-
-        public Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Assert.Equal(0, Completed);
-            Exception? failure = FailWrite(_bytes.Length);
-            if (failure != null) throw failure;
-            Writes++;
-            _bytes.Write(buffer, offset, count);
-            return Task.CompletedTask;
-        }
-
-        public void Restart()
-        {
-            Restarts++;
-            _bytes.SetLength(0);
-        }
-
-        public Task CompleteAsync(CancellationToken cancellationToken)
-        {
-            Completed++;
-            return Task.CompletedTask;
-        }
-
-        public void Abandon() => Abandoned++;
-    }
-
     private static string Sha256Of(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     private static async Task<(EmulatorHarness H, string Uuid, string Url)> CompletedJobAsync(Action<EmulatorOptions>? emulator = null, Action<Http.VeoClientOptions>? client = null)
