@@ -179,7 +179,7 @@ namespace Veo31.Storage
         {
             byte[] snapshot = DownloadAll(_compacting, null) ?? Array.Empty<byte>();
             byte[] journal = DownloadAll(_blob, journalVersion) ?? Array.Empty<byte>();
-            if (snapshot.Length > 0 && IsPrefix(journal, snapshot)) return snapshot;
+            if (snapshot.Length > 0 && snapshot.AsSpan().StartsWith(journal)) return snapshot;
             var merged = new MemoryStream(snapshot.Length + journal.Length + 1);
             merged.Write(snapshot, 0, snapshot.Length);
             if (snapshot.Length > 0 && snapshot[snapshot.Length - 1] != '\n' && journal.Length > 0) merged.WriteByte((byte)'\n');
@@ -187,19 +187,9 @@ namespace Veo31.Storage
             return merged.ToArray();
         }
 
-        private static bool IsPrefix(byte[] part, byte[] whole)
-        {
-            if (part.Length > whole.Length) return false;
-            for (int i = 0; i < part.Length; i++)
-                if (part[i] != whole[i]) return false;
-            return true;
-        }
-
         private string AcquireLease()
         {
-            DateTime deadline = DateTime.UtcNow + LockTimeout;
-            int delayMs = 50;
-            var random = new Random();
+            var backoff = new LockBackoff(LockTimeout, firstDelayMs: 50, maxDelayMs: 1000, LockClock.System);
             while (true)
             {
                 try
@@ -210,11 +200,10 @@ namespace Veo31.Storage
                 {
                     CreateJournalBlob();
                 }
-                catch (RequestFailedException ex) when (ex.Status == 409 && DateTime.UtcNow < deadline)
+                catch (RequestFailedException ex) when (ex.Status == 409 && backoff.BeforeDeadline)
                 {
                     // Another writer holds the lease: wait our turn.
-                    Thread.Sleep(delayMs + random.Next(delayMs));
-                    delayMs = Math.Min(delayMs * 2, 1000);
+                    backoff.Pause();
                 }
             }
         }

@@ -80,6 +80,47 @@ public class JournalRuleTests : IDisposable
         Assert.Contains(JournalPath, ex.Message);
     }
 
+    private static void AssertNamesTheJournalAndWhy(VeoException ex, string journal, string what)
+    {
+        Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        Assert.True(ex.InnerException is IOException or UnauthorizedAccessException, ex.InnerException?.GetType().Name);
+        Assert.Equal("The job journal '" + journal + "' cannot be " + what + ": " + ex.InnerException!.Message, ex.Message);
+    }
+
+    [Fact]
+    public void A_record_that_cannot_be_written_is_a_clear_error_naming_the_journal_and_why()
+    {
+        var store = new FileJournalStore(JournalPath);
+        Directory.CreateDirectory(JournalPath); // something else took its place after it was opened
+        var ex = Assert.Throws<VeoException>(() => store.Append(Encoding.UTF8.GetBytes("{}\n"), durable: true));
+        AssertNamesTheJournalAndWhy(ex, JournalPath, "written");
+    }
+
+    [Fact]
+    public void A_compaction_that_cannot_take_the_journals_place_is_a_clear_error_and_leaves_no_temporary_file()
+    {
+        var store = new FileJournalStore(JournalPath);
+        Directory.CreateDirectory(Path.Combine(JournalPath, "in the way")); // a folder now where the journal is
+        var ex = Assert.Throws<VeoException>(() => store.Replace(Encoding.UTF8.GetBytes("new\n")));
+        AssertNamesTheJournalAndWhy(ex, JournalPath, "compacted");
+        Assert.Empty(Directory.GetFiles(_dir)); // the compacted copy written beside it is gone again
+        Assert.True(Directory.Exists(Path.Combine(JournalPath, "in the way")));
+    }
+
+    [Fact]
+    public void A_journal_with_more_than_2_GiB_to_read_at_once_is_a_clear_error_not_a_crash()
+    {
+        // A line the journal cannot read keeps it from ever being compacted, so it can grow that far. Sparse: no disk used.
+        using (var file = new FileStream(JournalPath, FileMode.CreateNew)) file.SetLength((long)int.MaxValue + 100);
+        var store = new FileJournalStore(JournalPath);
+        var ex = Assert.Throws<VeoException>(() => store.ReadFrom(0, 16));
+        Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
+        Assert.Equal("The job journal '" + JournalPath + "' cannot be read at once (more than 2 GiB since the last compaction): " + ex.InnerException!.Message, ex.Message);
+        // What is left to read from where a reader stopped is what counts: the last 100 bytes are read as usual.
+        JournalRead end = store.ReadFrom(int.MaxValue, 16);
+        Assert.Equal((16, 100, (long)int.MaxValue + 100), (end.Head.Length, end.Tail.Length, end.Length));
+    }
+
     // ---- Locking across processes.
 
     private FileStream HoldLockFile() => new(JournalPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -116,6 +157,68 @@ public class JournalRuleTests : IDisposable
         Assert.Single(journal.ReadAll());
     }
 
+    /// <summary>A lock wait's time, stepped by hand: every pause it asks for is recorded and moves the clock on.</summary>
+    private sealed class SteppedClock : LockClock
+    {
+        private DateTime _now = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        public List<int> Pauses { get; } = new();
+        /// <summary>How far one pause moves the clock; the pause asked for when null.</summary>
+        public TimeSpan? Step { get; init; }
+        public Action<int>? OnPause { get; init; }
+        public override DateTime UtcNow() => _now;
+
+        public override void Sleep(int milliseconds)
+        {
+            Pauses.Add(milliseconds);
+            _now += Step ?? TimeSpan.FromMilliseconds(milliseconds);
+            OnPause?.Invoke(Pauses.Count);
+        }
+    }
+
+    [Fact]
+    public void A_writer_waiting_for_a_held_lock_pauses_2_ms_doubling_to_50_ms_each_stretched_by_up_to_as_much_again()
+    {
+        var clock = new SteppedClock();
+        var store = new FileJournalStore(JournalPath) { LockTimeout = TimeSpan.FromSeconds(2), Clock = clock };
+        using (HoldLockFile())
+        {
+            var ex = Assert.Throws<VeoException>(() => store.Lock());
+            Assert.Contains("cannot be locked", ex.Message);
+        }
+        Assert.True(clock.Pauses.Count > 10, $"{clock.Pauses.Count} pauses"); // well past the ceiling
+        int planned = 2;
+        foreach (int pause in clock.Pauses)
+        {
+            Assert.InRange(pause, planned, 2 * planned - 1);
+            planned = Math.Min(planned * 2, 50);
+        }
+        // Stretched at random: the pauses at the ceiling are not all alike.
+        Assert.True(clock.Pauses.Skip(5).Distinct().Count() > 1, string.Join(",", clock.Pauses));
+        // It paused until the deadline, and not once after it.
+        Assert.InRange(clock.Pauses.Sum(), 2000, 2000 + clock.Pauses[^1] - 1);
+    }
+
+    [Fact]
+    public void A_writer_gives_up_when_the_lock_deadline_is_reached_not_one_pause_later()
+    {
+        var clock = new SteppedClock { Step = TimeSpan.FromMilliseconds(5) };
+        var store = new FileJournalStore(JournalPath) { LockTimeout = TimeSpan.FromMilliseconds(10), Clock = clock };
+        using (HoldLockFile())
+            Assert.Throws<VeoException>(() => store.Lock());
+        Assert.Equal(2, clock.Pauses.Count); // tried at 0, 5 and 10 ms: the deadline itself is too late
+    }
+
+    [Fact]
+    public void A_lock_wait_ended_by_anything_but_an_IO_failure_passes_it_on_and_leaves_the_lock_free()
+    {
+        var clock = new SteppedClock { OnPause = _ => throw new ThreadInterruptedException() };
+        var store = new FileJournalStore(JournalPath) { LockTimeout = TimeSpan.FromSeconds(5), Clock = clock };
+        using (HoldLockFile())
+            Assert.Throws<ThreadInterruptedException>(() => store.Lock());
+        Task other = Task.Run(() => { using (new FileJournalStore(JournalPath).Lock()) { } });
+        Assert.True(other.Wait(10_000), "another thread could not take the lock after an interrupted wait");
+    }
+
     [Fact]
     public void Disposing_a_held_lock_twice_releases_it_once()
     {
@@ -148,6 +251,37 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(6, LineCount());
         var entry = journal.Find("U1")!;
         Assert.Equal(("https://cdn/b.mp4", "slow", (string?)null), (entry.VideoUrl, entry.FailureReason, entry.RawStatus));
+    }
+
+    /// <summary>A file store in which another writer records a line just before this one gets the lock.</summary>
+    private sealed class RacedStore(string path, Func<string?> lineOfTheOtherWriter) : IJournalStore
+    {
+        private readonly FileJournalStore _file = new(path);
+        public string Location => _file.Location;
+        public JournalRead ReadFrom(long offset, int headBytes) => _file.ReadFrom(offset, headBytes);
+        public long Append(byte[] record, bool durable) => _file.Append(record, durable);
+        public void Replace(byte[] contents) => _file.Replace(contents);
+
+        public IDisposable Lock()
+        {
+            if (lineOfTheOtherWriter() is string line) File.AppendAllText(_file.Location, line);
+            return _file.Lock();
+        }
+    }
+
+    [Fact]
+    public void A_status_another_writer_recorded_while_this_one_waited_for_the_lock_is_not_written_again()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        string? other = Encoding.UTF8.GetString(JournalRecordCodec.Status(Job("u1", VideoStatus.Processing), DateTimeOffset.UtcNow));
+        var raced = new JobJournal(new RacedStore(JournalPath, () => Interlocked.Exchange(ref other, null)));
+        Assert.Single(raced.ReadAll());
+
+        Assert.False(raced.RecordStatus(Job("u1", VideoStatus.Processing)));
+        Assert.Equal(2, LineCount());
+        Assert.True(raced.RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/v")));
+        Assert.Equal(3, LineCount());
     }
 
     [Fact]
@@ -258,16 +392,51 @@ public class JournalRuleTests : IDisposable
     }
 
     [Fact]
-    public void A_UTF8_byte_order_mark_is_skipped_only_at_the_start()
+    public void A_UTF8_byte_order_mark_before_a_line_is_no_part_of_the_record()
     {
+        byte[] bom = { 0xEF, 0xBB, 0xBF };
         var journal = new JobJournal(JournalPath);
         journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
-        byte[] withBom = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(File.ReadAllBytes(JournalPath)).ToArray();
-        File.WriteAllBytes(JournalPath, withBom);
+        File.WriteAllBytes(JournalPath, bom.Concat(File.ReadAllBytes(JournalPath)).ToArray()); // saved by an editor
         var reader = new JobJournal(JournalPath);
         Assert.Equal("u1", Assert.Single(reader.ReadAll()).Uuid);
         reader.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
         Assert.Equal(new[] { "u1", "u2" }, reader.ReadAll().Select(e => e.Uuid));
+
+        // Another journal file pasted on the end, its byte order mark with it.
+        byte[] pasted = JournalRecordCodec.Submitted(Job("u3", VideoStatus.Pending), Request("p"), DateTimeOffset.UtcNow);
+        using (var file = new FileStream(JournalPath, FileMode.Append)) file.Write(bom.Concat(pasted).ToArray());
+        Assert.Equal(new[] { "u1", "u2", "u3" }, reader.ReadAll().Select(e => e.Uuid));
+        Assert.Equal(new[] { "u1", "u2", "u3" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
+
+    [Fact]
+    public void A_journal_holding_only_a_UTF16_byte_order_mark_is_turned_into_UTF8_by_the_next_write()
+    {
+        foreach (byte[] bom in new[] { new byte[] { 0xFF, 0xFE }, new byte[] { 0xFE, 0xFF } })
+        {
+            File.WriteAllBytes(JournalPath, bom); // emptied in Windows PowerShell 5.1 (Out-File writes UTF-16)
+            var journal = new JobJournal(JournalPath);
+            Assert.Empty(journal.ReadAll());
+            journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+            Assert.Equal((byte)'{', File.ReadAllBytes(JournalPath)[0]);
+            Assert.Equal("u1", Assert.Single(new JobJournal(JournalPath).ReadAll()).Uuid);
+        }
+    }
+
+    [Fact]
+    public void Opening_a_journal_reads_it_from_the_start_once_whatever_its_encoding()
+    {
+        var writer = new JobJournal(JournalPath);
+        writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        string utf8 = File.ReadAllText(JournalPath);
+        foreach (Encoding encoding in new Encoding[] { new UTF8Encoding(false), Encoding.Unicode, Encoding.BigEndianUnicode })
+        {
+            File.WriteAllText(JournalPath, utf8, encoding);
+            var store = new ReadCountingStore(JournalPath);
+            Assert.Equal("u1", Assert.Single(new JobJournal(store).ReadAll()).Uuid);
+            Assert.Equal(1, store.ReadsFromStart);
+        }
     }
 
     [Fact]
@@ -290,6 +459,20 @@ public class JournalRuleTests : IDisposable
         // Shorter: read again too.
         File.WriteAllText(JournalPath, File.ReadAllLines(replacement.Path)[0] + "\n");
         Assert.Equal(new[] { "new1" }, reader.ReadAll().Select(e => e.Uuid));
+    }
+
+    [Fact]
+    public void A_journal_written_over_with_its_first_line_kept_is_read_again_from_the_start()
+    {
+        static string Submitted(string uuid) => "{\"event\":\"submitted\",\"uuid\":\"" + uuid + "\",\"at\":\"2025-01-01T00:00:00Z\"}\n";
+        string first = Submitted("u1"), second = Submitted("u2"), other = Submitted("x2");
+        File.WriteAllText(JournalPath, first + second);
+        var reader = new JobJournal(JournalPath);
+        Assert.Equal(new[] { "u1", "u2" }, reader.ReadAll().Select(e => e.Uuid));
+
+        // An editor kept the first line and changed the second: same length, so only the bytes can tell.
+        File.WriteAllText(JournalPath, first + other);
+        Assert.Equal(new[] { "u1", "x2" }, reader.ReadAll().Select(e => e.Uuid));
     }
 
     [Fact]
@@ -421,7 +604,8 @@ public class JournalRuleTests : IDisposable
     public void A_lost_answer_stays_apart_from_a_job_whose_uuid_spells_its_fingerprint_and_time()
     {
         var at = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        string lookalike = "f@" + at.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        // Spelled as the fold once keyed lost answers: "?" + fingerprint + "@" + time.
+        string lookalike = "?f@" + at.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
         var fold = new JournalFold();
         Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.Submitted(Job(lookalike, VideoStatus.Processing), Request("paid"), at)).TrimEnd('\n'), fold));
         Assert.True(JournalRecordCodec.FoldInto(Encoding.UTF8.GetString(JournalRecordCodec.OutcomeUnknown(Request("lost"), "f", "why", at)).TrimEnd('\n'), fold));
@@ -579,6 +763,22 @@ public class JournalRuleTests : IDisposable
             "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\"}");
         Assert.Equal(("", "", "ab", 12L), (byHash.SourceImage!.Path, byHash.SourceImage.Name, byHash.SourceImage.Sha256, byHash.SourceImage.Length));
         Assert.Null(FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourcePath\":\"/x\"}").SourceImage);
+
+        JournalEntry replaced = FoldLines(
+            "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourceName\":\"cat.png\"}",
+            "{\"event\":\"entry\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"sourceName\":\"dog.png\",\"sourceSha256\":\"cd\"}");
+        Assert.Equal(("dog.png", "cd"), (replaced.SourceImage!.Name, replaced.SourceImage.Sha256));
+    }
+
+    [Theory]
+    [InlineData("\"12\"")]
+    [InlineData("null")]
+    [InlineData("12.5")]
+    [InlineData("1e30")]
+    public void A_source_image_length_that_is_not_a_whole_number_is_read_as_unknown_and_keeps_the_line(string length)
+    {
+        JournalEntry entry = FoldLines("{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\",\"prompt\":\"p\",\"sourceName\":\"cat.png\",\"sourceLength\":" + length + "}");
+        Assert.Equal(("p", "cat.png", 0L), (entry.Prompt, entry.SourceImage!.Name, entry.SourceImage.Length));
     }
 
     private static JournalEntry FoldLines(params string[] lines)

@@ -32,6 +32,12 @@ public class KeyAndUrlRuleTests
     {
         Assert.Equal(sameOrigin, UrlRules.SameOrigin(U(target), U(api)));
         Assert.Equal(sameOrigin, UrlRules.SameOrigin(U(api), U(target)));
+
+        // Where the decision is taken for every API request.
+        using var key = new ApiKeyHolder(Secure("sk-abc"));
+        using var request = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Get, U(target));
+        key.Authorize(request, U(api));
+        Assert.Equal(sameOrigin ? "Bearer sk-abc" : null, request.Headers.Authorization?.ToString());
     }
 
     // ---- Loopback is 127.0.0.0/8, ::1 and the name localhost, nothing that merely starts like them.

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Security;
@@ -54,6 +55,12 @@ namespace Veo31.Core.Http
                 // Stryker disable once Equality,Statement : untestable here, not equivalent: zeroing and freeing the unmanaged copy of the key cannot be observed from managed code (kept by review)
                 if (plain != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(plain);
             }
+        }
+
+        /// <summary>The key goes only to the API's own origin (scheme, host and port); a request to any other URL leaves without it.</summary>
+        public void Authorize(HttpRequestMessage request, Uri apiBase)
+        {
+            if (UrlRules.SameOrigin(request.RequestUri, apiBase)) request.Headers.Authorization = CreateAuthorizationHeader();
         }
 
         public AuthenticationHeaderValue CreateAuthorizationHeader()

@@ -53,7 +53,7 @@ namespace Veo31.Core.Http
         public HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, HttpContent? content)
         {
             var request = new HttpRequestMessage(method, uri) { Content = content };
-            if (UrlRules.SameOrigin(uri, BaseUri)) request.Headers.Authorization = _key.CreateAuthorizationHeader();
+            _key.Authorize(request, BaseUri);
             ContentCodings.AcceptGzip(request);
             return request;
         }

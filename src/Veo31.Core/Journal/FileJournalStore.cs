@@ -32,18 +32,29 @@ namespace Veo31.Core.Journal
 
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+        internal LockClock Clock { get; set; } = LockClock.System;
+
         public JournalRead ReadFrom(long offset, int headBytes)
         {
             try
             {
                 using var stream = new FileStream(Location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new BinaryReader(stream);
                 long length = stream.Length;
-                byte[] head = ReadExactly(stream, 0, (int)Math.Min(headBytes, length));
-                byte[] tail = offset >= length ? Array.Empty<byte>() : ReadExactly(stream, offset, checked((int)(length - offset)));
+                // ReadBytes gives fewer bytes only at the end of the file: a head of a short file, or a tail asked from past
+                // the end (a journal replaced by a shorter one), which is empty.
+                byte[] head = reader.ReadBytes(headBytes);
+                stream.Seek(offset, SeekOrigin.Begin);
+                byte[] tail = reader.ReadBytes(checked((int)Math.Max(0, length - offset)));
                 return new JournalRead(head, tail, length);
             }
             catch (FileNotFoundException) { return Empty; }
             catch (DirectoryNotFoundException) { return Empty; }
+            catch (OverflowException ex)
+            {
+                // Only a journal that grew past 2 GiB without being compacted (lines it cannot read keep it from that).
+                throw Failure("read at once (more than 2 GiB since the last compaction)", ex);
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 // Stryker disable once String : message wording
@@ -122,47 +133,22 @@ namespace Veo31.Core.Journal
 
         private static readonly JournalRead Empty = new JournalRead(Array.Empty<byte>(), Array.Empty<byte>(), 0);
 
-        private static byte[] ReadExactly(FileStream stream, long offset, int count)
-        {
-            var buffer = new byte[count];
-            stream.Seek(offset, SeekOrigin.Begin);
-            int read = 0;
-            // A local file gives every byte asked for in one Read; a short read happens only if the file shrinks between its
-            // length and the read, which no journal writer does (appends only; compaction renames a new file over it and this
-            // handle keeps the old one). So no test can bring one about, and the mutants marked below change only that case.
-            while (read < count)
-            {
-                // Stryker disable once Arithmetic : the first Read asks for count either way (read is 0), and there is no second
-                int n = stream.Read(buffer, read, count - read);
-                if (n == 0) break;
-                read += n;
-            }
-            // Stryker disable once Equality,Statement : resizing a full buffer to its own length gives the same bytes
-            if (read == count) return buffer;
-            // Stryker disable once Statement : only a short read gets here
-            Array.Resize(ref buffer, read);
-            return buffer;
-        }
-
         private VeoException Failure(string what, Exception ex)
             => new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + Location + "' cannot be " + what + ": " + ex.Message, ex);
 
         private FileStream AcquireProcessLock()
         {
             string lockPath = Location + ".lock";
-            DateTime deadline = DateTime.UtcNow + LockTimeout;
-            int delayMs = 2;
-            var random = new Random();
+            var backoff = new LockBackoff(LockTimeout, firstDelayMs: 2, maxDelayMs: 50, Clock);
             while (true)
             {
                 try
                 {
                     return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                 }
-                catch (IOException) when (DateTime.UtcNow < deadline)
+                catch (IOException) when (backoff.BeforeDeadline)
                 {
-                    Thread.Sleep(delayMs + random.Next(delayMs));
-                    delayMs = Math.Min(delayMs * 2, 50);
+                    backoff.Pause();
                 }
             }
         }

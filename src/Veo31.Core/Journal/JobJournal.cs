@@ -120,38 +120,40 @@ namespace Veo31.Core.Journal
         private void Append(byte[] record, bool durable)
         {
             using (_store.Lock())
-            {
-                Refresh();
                 AppendLocked(record, durable);
-            }
         }
 
-        // Caller holds the store lock and has just refreshed, so the fold is the whole store before this record.
+        // Caller holds the store lock; the refresh after the append folds everything before this record too.
         private void AppendLocked(byte[] record, bool durable)
         {
             ConvertToUtf8IfForeign();
             _store.Append(record, durable);
             JournalFold fold = Refresh();
             // A line it could not read may still be someone's paid uuid (a newer format, a hand edit): never compact it away.
-            if (fold.Unreadable == 0 && fold.Lines > MinLinesBeforeCompaction && fold.Lines > LinesPerJobBeforeCompaction * fold.Count)
+            if (!fold.HasUnreadableLines && fold.Lines > MinLinesBeforeCompaction && fold.Lines > LinesPerJobBeforeCompaction * fold.Count)
                 Compact(fold);
         }
 
         private void Compact(JournalFold fold)
         {
+            // Stryker disable once String : any unique text serves as the generation id (it makes the new first line differ
+            // from every earlier one); nothing reads it back
             byte[] contents = JournalRecordCodec.Snapshot(fold.Entries, Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+            // The next refresh sees a new first line and folds the compacted journal from its start.
             _store.Replace(contents);
-            ResetFold();
-            Refresh();
         }
 
-        /// <summary>Folds whatever was appended since the last look; starts over when the store was replaced (compacted).</summary>
+        /// <summary>
+        /// Folds whatever was appended since the last look; starts over when the store was replaced (compacted, converted
+        /// from UTF-16, or written over by another program): it is then shorter, or its first bytes are not those seen before.
+        /// </summary>
         private JournalFold Refresh()
         {
             lock (_foldLock)
             {
                 JournalRead read = _store.ReadFrom(_foldedLength, HeadBytes);
-                bool replaced = read.Length < _foldedLength || !SameHead(read.Head, _foldedHead);
+                // Appends only add bytes after those already there, so the head seen before stays a prefix of the head now.
+                bool replaced = read.Length < _foldedLength || !read.Head.AsSpan().StartsWith(_foldedHead);
                 Encoding? foreign = ForeignEncoding(read.Head);
                 if ((replaced || foreign != null) && _foldedLength > 0)
                 {
@@ -164,33 +166,30 @@ namespace Veo31.Core.Journal
                 {
                     // A journal re-saved as UTF-16 (Windows PowerShell 5.1's Out-File): read it whole; the next write
                     // converts it back to UTF-8 before appending, so no record is ever lost to an encoding.
-                    FoldText(foreign.GetString(read.Tail).TrimStart('\uFEFF'));
+                    FoldText(foreign.GetString(read.Tail));
                     _foldedLength = read.Length;
                     return _fold;
                 }
+                // Up to the last line break: a line still being written is left for a later look.
                 int complete = Array.LastIndexOf(read.Tail, (byte)'\n') + 1;
-                if (complete > 0)
-                {
-                    int skip = _foldedLength == 0 && HasUtf8Bom(read.Tail) ? 3 : 0;
-                    // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
-                    FoldText(new UTF8Encoding(false).GetString(read.Tail, skip, complete - skip));
-                    _foldedLength += complete;
-                }
+                // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
+                FoldText(new UTF8Encoding(false).GetString(read.Tail, 0, complete));
+                _foldedLength += complete;
                 return _fold;
             }
         }
 
         private void FoldText(string text)
         {
-            foreach (string line in text.Split('\n'))
+            foreach (string raw in text.Split('\n'))
             {
+                // A byte order mark (an editor's, at the start of the file or of a file pasted in) is no part of a record.
+                string line = raw.TrimStart('\uFEFF').TrimEnd('\r');
                 if (line.Trim().Length == 0) continue;
                 _fold.Lines++;
-                if (!JournalRecordCodec.FoldInto(line.TrimEnd('\r'), _fold)) _fold.Unreadable++;
+                if (!JournalRecordCodec.FoldInto(line, _fold)) _fold.HasUnreadableLines = true;
             }
         }
-
-        private static bool HasUtf8Bom(byte[] bytes) => bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
 
         private static Encoding? ForeignEncoding(byte[] head)
         {
@@ -199,7 +198,7 @@ namespace Veo31.Core.Journal
             return null;
         }
 
-        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock and has just refreshed).</summary>
+        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock).</summary>
         private void ConvertToUtf8IfForeign()
         {
             JournalRead read = _store.ReadFrom(0, HeadBytes);
@@ -208,31 +207,9 @@ namespace Veo31.Core.Journal
             string text = foreign.GetString(read.Tail).TrimStart('\uFEFF').Replace("\r\n", "\n");
             // Stryker disable once all : a missing or extra newline here changes nothing read: Append starts each record on a fresh line, and blank lines are skipped
             if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
+            // The next refresh sees a new first byte and folds the converted journal from its start.
             // Stryker disable once Boolean : GetBytes never writes a byte-order mark, whatever this flag (only GetPreamble does)
             _store.Replace(new UTF8Encoding(false).GetBytes(text));
-            ResetFold();
-            Refresh();
-        }
-
-        private void ResetFold()
-        {
-            lock (_foldLock)
-            {
-                _foldedLength = 0;
-                _foldedHead = Array.Empty<byte>();
-                _fold = new JournalFold();
-            }
-        }
-
-        // The first line identifies the contents: appends never change it, a compaction writes a new header.
-        private static bool SameHead(byte[] now, byte[] before)
-        {
-            int lineEnd = Array.IndexOf(before, (byte)'\n');
-            int compare = lineEnd < 0 ? before.Length : lineEnd + 1;
-            if (now.Length < compare) return false;
-            for (int i = 0; i < compare; i++)
-                if (now[i] != before[i]) return false;
-            return true;
         }
 
         private static string FullPath(string path)
@@ -255,22 +232,29 @@ namespace Veo31.Core.Journal
     /// <summary>The journal's records folded by job: the latest of everything known of each.</summary>
     internal sealed class JournalFold
     {
-        private readonly Dictionary<string, JournalEntry> _byKey = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, JournalEntry> _byUuid = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<(string?, string), JournalEntry> _lostAnswers = new Dictionary<(string?, string), JournalEntry>();
         private readonly List<JournalEntry> _order = new List<JournalEntry>();
 
         public int Lines { get; set; }
-        /// <summary>Lines that could not be read as a record; while there are any, the journal is never compacted.</summary>
-        public int Unreadable { get; set; }
+        /// <summary>A line could not be read as a record: the journal is then never compacted.</summary>
+        public bool HasUnreadableLines { get; set; }
         public int Count => _order.Count;
         public IReadOnlyList<JournalEntry> Entries => _order;
 
-        public JournalEntry? Find(string key) => _byKey.TryGetValue(key, out JournalEntry? entry) ? entry : null;
+        public JournalEntry? Find(string uuid) => _byUuid.TryGetValue(uuid, out JournalEntry? entry) ? entry : null;
 
-        public JournalEntry GetOrAdd(string key, Func<JournalEntry> create)
+        public JournalEntry GetOrAdd(string uuid, Func<JournalEntry> create) => GetOrAdd(_byUuid, uuid, create);
+
+        /// <summary>A lost answer has no uuid: it is known by its request's fingerprint and time, apart from every uuid.</summary>
+        public JournalEntry GetOrAddLostAnswer(string? fingerprint, string at, Func<JournalEntry> create)
+            => GetOrAdd(_lostAnswers, (fingerprint, at), create);
+
+        private JournalEntry GetOrAdd<TKey>(Dictionary<TKey, JournalEntry> byKey, TKey key, Func<JournalEntry> create)
         {
-            if (_byKey.TryGetValue(key, out JournalEntry? entry)) return entry;
+            if (byKey.TryGetValue(key, out JournalEntry? entry)) return entry;
             entry = create();
-            _byKey.Add(key, entry);
+            byKey.Add(key, entry);
             _order.Add(entry);
             return entry;
         }

@@ -140,7 +140,7 @@ namespace Veo31.Core.Journal
                 if (unknownOutcome)
                 {
                     // No uuid to fold by: each lost answer is its own entry.
-                    JournalEntry lost = fold.GetOrAdd("?" + fingerprint + "@" + Iso(at), () => new JournalEntry { Submitted = at });
+                    JournalEntry lost = fold.GetOrAddLostAnswer(fingerprint, Iso(at), () => new JournalEntry { Submitted = at });
                     lost.IsOutcomeUnknown = true;
                     lost.RequestFingerprint = fingerprint;
                     lost.LastStatus = VideoStatus.Unknown;
