@@ -159,6 +159,7 @@ namespace Veo31.Storage
                     _cachedHead = head;
                 }
             }
+            JournalReadLimit.Check(Location, Math.Max(0, length - offset));
             byte[] tail = offset >= length ? Array.Empty<byte>() : Download(offset, length - offset, sameVersion);
             return new JournalRead(head, tail, length);
         }

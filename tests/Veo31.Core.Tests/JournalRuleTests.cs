@@ -107,18 +107,24 @@ public class JournalRuleTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(JournalPath, "in the way")));
     }
 
-    [Fact]
-    public void A_journal_with_more_than_2_GiB_to_read_at_once_is_a_clear_error_not_a_crash()
+    [Theory]
+    [InlineData(JournalReadLimit.MaxBytes + 1)]
+    [InlineData((long)int.MaxValue)] // past the longest byte array
+    [InlineData((long)int.MaxValue + 100)] // past an int
+    public void A_journal_with_more_than_256_MiB_to_read_at_once_is_a_clear_error_saying_what_to_do(long size)
     {
         // A line the journal cannot read keeps it from ever being compacted, so it can grow that far. Sparse: no disk used.
-        using (var file = new FileStream(JournalPath, FileMode.CreateNew)) file.SetLength((long)int.MaxValue + 100);
+        using (var file = new FileStream(JournalPath, FileMode.CreateNew)) file.SetLength(size);
         var store = new FileJournalStore(JournalPath);
         var ex = Assert.Throws<VeoException>(() => store.ReadFrom(0, 16));
         Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
-        Assert.Equal("The job journal '" + JournalPath + "' cannot be read at once (more than 2 GiB since the last compaction): " + ex.InnerException!.Message, ex.Message);
+        Assert.Equal("The job journal '" + JournalPath + "' has " + size + " bytes to read, more than the 256 MiB it reads at once. " +
+            "A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point " +
+            "$env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.", ex.Message);
         // What is left to read from where a reader stopped is what counts: the last 100 bytes are read as usual.
-        JournalRead end = store.ReadFrom(int.MaxValue, 16);
-        Assert.Equal((16, 100, (long)int.MaxValue + 100), (end.Head.Length, end.Tail.Length, end.Length));
+        JournalRead end = store.ReadFrom(size - 100, 16);
+        Assert.Equal((16, 100, size), (end.Head.Length, end.Tail.Length, end.Length));
+        Assert.Throws<VeoException>(() => new JobJournal(JournalPath).ReadAll());
     }
 
     // ---- Locking across processes.
@@ -126,7 +132,7 @@ public class JournalRuleTests : IDisposable
     private FileStream HoldLockFile() => new(JournalPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
     [Fact]
-    public void A_writer_waits_for_a_lock_another_process_holds_and_then_writes()
+    public async Task A_writer_waits_for_a_lock_another_process_holds_and_then_writes()
     {
         var journal = new JobJournal(JournalPath) { LockTimeout = TimeSpan.FromSeconds(20) };
         Assert.Equal(TimeSpan.FromSeconds(20), journal.LockTimeout);
@@ -134,7 +140,7 @@ public class JournalRuleTests : IDisposable
         var watch = Stopwatch.StartNew();
         Task release = Task.Run(async () => { await Task.Delay(300); held.Dispose(); });
         journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
-        release.Wait();
+        await release;
         Assert.True(watch.ElapsedMilliseconds >= 250, $"wrote after {watch.ElapsedMilliseconds} ms, while the lock was held");
         Assert.Single(journal.ReadAll());
     }
@@ -209,26 +215,25 @@ public class JournalRuleTests : IDisposable
     }
 
     [Fact]
-    public void A_lock_wait_ended_by_anything_but_an_IO_failure_passes_it_on_and_leaves_the_lock_free()
+    public async Task A_lock_wait_ended_by_anything_but_an_IO_failure_passes_it_on_and_leaves_the_lock_free()
     {
         var clock = new SteppedClock { OnPause = _ => throw new ThreadInterruptedException() };
         var store = new FileJournalStore(JournalPath) { LockTimeout = TimeSpan.FromSeconds(5), Clock = clock };
         using (HoldLockFile())
             Assert.Throws<ThreadInterruptedException>(() => store.Lock());
-        Task other = Task.Run(() => { using (new FileJournalStore(JournalPath).Lock()) { } });
-        Assert.True(other.Wait(10_000), "another thread could not take the lock after an interrupted wait");
+        // Another thread takes it (a lock kept by the interrupted wait would leave it waiting: the wait below fails).
+        await Task.Run(() => { using (new FileJournalStore(JournalPath).Lock()) { } }).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
-    public void Disposing_a_held_lock_twice_releases_it_once()
+    public async Task Disposing_a_held_lock_twice_releases_it_once()
     {
         var store = new FileJournalStore(JournalPath);
         IDisposable held = store.Lock();
         held.Dispose();
         held.Dispose();
         using (store.Lock()) { }
-        Task other = Task.Run(() => { using (store.Lock()) { } });
-        Assert.True(other.Wait(10_000));
+        await Task.Run(() => { using (store.Lock()) { } }).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     // ---- What is recorded.
@@ -459,6 +464,62 @@ public class JournalRuleTests : IDisposable
         // Shorter: read again too.
         File.WriteAllText(JournalPath, File.ReadAllLines(replacement.Path)[0] + "\n");
         Assert.Equal(new[] { "new1" }, reader.ReadAll().Select(e => e.Uuid));
+    }
+
+    private const string LongUuid1 = "aaaaaaaa-0000-4000-8000-000000000001";
+    private const string LongUuid2 = "bbbbbbbb-0000-4000-8000-000000000002";
+    private const string LongUuid3 = "cccccccc-0000-4000-8000-000000000003";
+
+    /// <summary>
+    /// A session's journal holding two jobs (the first line longer than the 256-byte head), then job 2's line deleted by
+    /// another program: in Windows PowerShell 5.1 (<c>(Get-Content j) | Where-Object { ... } | Out-File j</c>: UTF-16 with
+    /// a byte order mark, CRLF) or in PowerShell 7 (<c>Set-Content</c>: UTF-8).
+    /// </summary>
+    private JobJournal SessionWhoseJournalLostALineToAnotherProgram(Encoding? utf16)
+    {
+        var session = new JobJournal(JournalPath);
+        session.RecordSubmitted(Job(LongUuid1, VideoStatus.Pending), Request("a long prompt, as prompts are: " + new string('x', 260)));
+        session.RecordSubmitted(Job(LongUuid2, VideoStatus.Pending), Request("a dog"));
+        session.RecordStatus(Job(LongUuid1, VideoStatus.Processing));
+        Assert.Equal(2, session.ReadAll().Count);
+        string[] kept = File.ReadAllLines(JournalPath).Where(l => !l.Contains(LongUuid2)).ToArray();
+        if (utf16 == null) File.WriteAllLines(JournalPath, kept);
+        else File.WriteAllText(JournalPath, string.Join("\r\n", kept) + "\r\n", utf16);
+        return session;
+    }
+
+    public static TheoryData<string> OtherPrograms() => new() { "Set-Content", "Out-File" };
+
+    [Theory]
+    [MemberData(nameof(OtherPrograms))]
+    public void A_job_recorded_after_another_program_deleted_a_line_is_in_the_sessions_own_view_and_survives_its_compaction(string program)
+    {
+        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
+        // The next paid job, its line as long as the deleted one (uuids are all 36 characters, the prompts as long).
+        session.RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
+        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+        Assert.NotNull(session.Find(LongUuid3)); // else the same request would not be matched to the job it paid for
+        Assert.Null(session.Find(LongUuid2));
+
+        // The session goes on polling job 1 until the journal compacts itself: the paid job is in the compacted journal.
+        for (int i = 0; i < 300 && !File.ReadLines(JournalPath).First().Contains("\"event\":\"journal\""); i++)
+            session.RecordStatus(Job(LongUuid1, i % 2 == 0 ? VideoStatus.Pending : VideoStatus.Processing));
+        Assert.Equal(3, File.ReadAllLines(JournalPath).Length); // the header and one line per job
+        Assert.Equal(new[] { LongUuid1, LongUuid3 }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
+
+    [Fact]
+    public void An_append_reads_a_UTF8_journal_only_from_where_it_was_last_read()
+    {
+        var store = new ReadCountingStore(JournalPath);
+        var journal = new JobJournal(store);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        store.ReadsFromStart = 0;
+        journal.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
+        journal.RecordSaved("u1", "/v/u1.mp4");
+        Assert.True(journal.RecordStatus(Job("u2", VideoStatus.Processing)));
+        Assert.Equal(0, store.ReadsFromStart);
+        Assert.Equal(new[] { "u1", "u2" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
     }
 
     [Fact]

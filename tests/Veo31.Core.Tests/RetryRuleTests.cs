@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Polly;
 using Veo31.Core.Errors;
 using Veo31.Core.Http;
@@ -232,4 +233,38 @@ public class RetryRuleTests
         Thread.Sleep(200);
         Assert.True(budget.TryWithdrawRetry()); // asked first, before anything else looked at the budget
     }
+}
+
+/// <summary>
+/// A paid request is retried only when the server cannot have seen it: the connection never opened. Every other failure
+/// (a reset, a TLS failure, an answer cut short, anything unknown) may have reached the server, so it is not retried.
+/// </summary>
+public class NeverSentRuleTests
+{
+    public static TheoryData<string, Exception, bool> Failures() => new()
+    {
+        { "refused", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.ConnectionRefused)), true },
+        { "unreachable host", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.HostUnreachable)), true },
+        { "unreachable network", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.NetworkUnreachable)), true },
+        { "address not available", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.AddressNotAvailable)), true },
+        { "name not found", new HttpRequestException(HttpRequestError.NameResolutionError, "x", new SocketException((int)SocketError.HostNotFound)), true },
+        { "name not resolved, no socket error", new HttpRequestException(HttpRequestError.NameResolutionError, "x"), true },
+        { "name lookup to retry", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.TryAgain)), true },
+        { "name without data", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.NoData)), true },
+        { "refused, deeper inside", new HttpRequestException(HttpRequestError.ConnectionError, "x", new IOException("y", new SocketException((int)SocketError.ConnectionRefused))), true },
+        { "connection error without a socket error", new HttpRequestException(HttpRequestError.ConnectionError, "x"), false },
+        { "reset after connecting", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.ConnectionReset)), false },
+        { "TLS failed", new HttpRequestException(HttpRequestError.SecureConnectionError, "x", new SocketException((int)SocketError.ConnectionRefused)), false },
+        { "answer cut short", new HttpRequestException(HttpRequestError.ResponseEnded, "x", new SocketException((int)SocketError.ConnectionRefused)), false },
+        { "unknown, refused", new HttpRequestException(HttpRequestError.Unknown, "x", new SocketException((int)SocketError.ConnectionRefused)), true },
+        { "unknown, reset", new HttpRequestException(HttpRequestError.Unknown, "x", new SocketException((int)SocketError.ConnectionReset)), false },
+        { "a socket error alone", new SocketException((int)SocketError.ConnectionRefused), true },
+        { "an I/O error", new IOException("broken pipe"), false },
+        { "a timeout", new TaskCanceledException("timeout"), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void A_request_counts_as_never_sent_only_when_its_connection_never_opened(string what, Exception failure, bool neverSent)
+        => Assert.True(neverSent == ConnectFailureDetector.ConnectionNeverOpened(failure), what);
 }

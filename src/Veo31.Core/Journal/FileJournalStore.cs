@@ -44,17 +44,14 @@ namespace Veo31.Core.Journal
                 // ReadBytes gives fewer bytes only at the end of the file: a head of a short file, or a tail asked from past
                 // the end (a journal replaced by a shorter one), which is empty.
                 byte[] head = reader.ReadBytes(headBytes);
+                long unread = Math.Max(0, length - offset);
+                JournalReadLimit.Check(Location, unread);
                 stream.Seek(offset, SeekOrigin.Begin);
-                byte[] tail = reader.ReadBytes(checked((int)Math.Max(0, length - offset)));
+                byte[] tail = reader.ReadBytes((int)unread);
                 return new JournalRead(head, tail, length);
             }
             catch (FileNotFoundException) { return Empty; }
             catch (DirectoryNotFoundException) { return Empty; }
-            catch (OverflowException ex)
-            {
-                // Only a journal that grew past 2 GiB without being compacted (lines it cannot read keep it from that).
-                throw Failure("read at once (more than 2 GiB since the last compaction)", ex);
-            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 // Stryker disable once String : message wording

@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using Veo31.Core.Errors;
 
 namespace Veo31.Core.Journal
 {
@@ -22,6 +24,21 @@ namespace Veo31.Core.Journal
 
         /// <summary>Replaces everything in one atomic step (caller holds the lock).</summary>
         void Replace(byte[] contents);
+    }
+
+    /// <summary>
+    /// The most a journal is read at once. A journal compacts itself long before it holds that much, unless a line it
+    /// cannot read keeps it from compacting; past this a read is refused with a typed error instead of running out of memory.
+    /// </summary>
+    internal static class JournalReadLimit
+    {
+        public const long MaxBytes = 256L << 20;
+
+        public static void Check(string location, long unread)
+        {
+            if (unread <= MaxBytes) return;
+            throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + location + "' has " + unread.ToString(CultureInfo.InvariantCulture) + " bytes to read, more than the " + (MaxBytes >> 20).ToString(CultureInfo.InvariantCulture) + " MiB it reads at once. A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point $env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.");
+        }
     }
 
     internal sealed class JournalRead

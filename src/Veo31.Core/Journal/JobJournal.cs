@@ -120,10 +120,15 @@ namespace Veo31.Core.Journal
         private void Append(byte[] record, bool durable)
         {
             using (_store.Lock())
+            {
+                // Looked at before appending: this append would make a journal another program shortened (a line deleted
+                // in an editor, a re-save) as long as before, and the change would go unseen.
+                Refresh();
                 AppendLocked(record, durable);
+            }
         }
 
-        // Caller holds the store lock; the refresh after the append folds everything before this record too.
+        // Caller holds the store lock and has just refreshed, so the fold is the whole store before this record.
         private void AppendLocked(byte[] record, bool durable)
         {
             ConvertToUtf8IfForeign();
@@ -145,7 +150,8 @@ namespace Veo31.Core.Journal
 
         /// <summary>
         /// Folds whatever was appended since the last look; starts over when the store was replaced (compacted, converted
-        /// from UTF-16, or written over by another program): it is then shorter, or its first bytes are not those seen before.
+        /// from UTF-16, written over by another program) as far as that shows: it is shorter than what was read, or its
+        /// first 256 bytes are not those seen before. An edit further in that leaves it as long or longer goes unseen.
         /// </summary>
         private JournalFold Refresh()
         {
@@ -198,9 +204,11 @@ namespace Veo31.Core.Journal
             return null;
         }
 
-        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock).</summary>
+        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock and has just refreshed).</summary>
         private void ConvertToUtf8IfForeign()
         {
+            // The refresh just before saw the head: a UTF-8 journal (the rule) is not read again from its start.
+            if (ForeignEncoding(_foldedHead) == null) return;
             JournalRead read = _store.ReadFrom(0, HeadBytes);
             Encoding? foreign = ForeignEncoding(read.Head);
             if (foreign == null) return;

@@ -21,12 +21,8 @@ namespace Veo31.Core.Journal
             => Line(w =>
             {
                 Event(w, "submitted", job.Uuid, at);
-                WriteOptional(w, "prompt", request?.Prompt ?? job.Prompt);
-                WriteOptional(w, "generationType", request?.GenerationType ?? job.GenerationType);
-                WriteOptional(w, "aspectRatio", request?.AspectRatio ?? job.AspectRatio);
-                WriteOptional(w, "imageUrl", request?.ImageUrl);
-                WriteOptional(w, "imageKey", request?.ImageKey);
-                WriteSource(w, request?.SourceImage);
+                WriteRequest(w, request?.Prompt ?? job.Prompt, request?.GenerationType ?? job.GenerationType,
+                    request?.AspectRatio ?? job.AspectRatio, request?.ImageUrl, request?.ImageKey, request?.SourceImage);
                 WriteOptional(w, "fingerprint", request == null ? null : Http.RequestFingerprint.Of(request));
                 WriteOptional(w, "status", job.RawStatus ?? StatusText(job.Status));
                 WriteDate(w, "createdAt", job.CreatedAt);
@@ -62,12 +58,7 @@ namespace Veo31.Core.Journal
                 w.WriteString("event", "outcomeUnknown");
                 w.WriteString("at", Iso(at));
                 w.WriteString("fingerprint", fingerprint);
-                WriteOptional(w, "prompt", request.Prompt);
-                WriteOptional(w, "generationType", request.GenerationType);
-                WriteOptional(w, "aspectRatio", request.AspectRatio);
-                WriteOptional(w, "imageUrl", request.ImageUrl);
-                WriteOptional(w, "imageKey", request.ImageKey);
-                WriteSource(w, request.SourceImage);
+                WriteRequest(w, request.Prompt, request.GenerationType, request.AspectRatio, request.ImageUrl, request.ImageKey, request.SourceImage);
                 WriteOptional(w, "reason", reason);
             });
 
@@ -88,12 +79,7 @@ namespace Veo31.Core.Journal
                     w.WriteString("event", "entry");
                     WriteOptional(w, "uuid", e.Uuid.Length == 0 ? null : e.Uuid);
                     w.WriteString("at", Iso(e.Submitted));
-                    WriteOptional(w, "prompt", e.Prompt);
-                    WriteOptional(w, "generationType", e.GenerationType);
-                    WriteOptional(w, "aspectRatio", e.AspectRatio);
-                    WriteOptional(w, "imageUrl", e.ImageUrl);
-                    WriteOptional(w, "imageKey", e.ImageKey);
-                    WriteSource(w, e.SourceImage);
+                    WriteRequest(w, e.Prompt, e.GenerationType, e.AspectRatio, e.ImageUrl, e.ImageKey, e.SourceImage);
                     WriteDate(w, "createdAt", e.CreatedAt);
                     w.WriteString("status", StatusText(e.LastStatus));
                     WriteOptional(w, "rawStatus", e.RawStatus);
@@ -210,6 +196,18 @@ namespace Veo31.Core.Journal
             entry.ImageUrl = Text(root, "imageUrl") ?? entry.ImageUrl;
             entry.ImageKey = Text(root, "imageKey") ?? entry.ImageKey;
             entry.SourceImage = ReadSource(root) ?? entry.SourceImage;
+        }
+
+        /// <summary>What was asked: the fields <see cref="ReadRequest"/> reads back.</summary>
+        private static void WriteRequest(Utf8JsonWriter w, string? prompt, string? generationType, string? aspectRatio,
+            string? imageUrl, string? imageKey, SourceImageInfo? source)
+        {
+            WriteOptional(w, "prompt", prompt);
+            WriteOptional(w, "generationType", generationType);
+            WriteOptional(w, "aspectRatio", aspectRatio);
+            WriteOptional(w, "imageUrl", imageUrl);
+            WriteOptional(w, "imageKey", imageKey);
+            WriteSource(w, source);
         }
 
         /// <summary>The uploaded file a job was made from (lines of older releases have none).</summary>
