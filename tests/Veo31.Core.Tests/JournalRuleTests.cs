@@ -127,6 +127,14 @@ public class JournalRuleTests : IDisposable
         Assert.Throws<VeoException>(() => new JobJournal(JournalPath).ReadAll());
     }
 
+    [Fact]
+    public void A_journal_with_exactly_256_MiB_to_read_is_still_read()
+    {
+        using (var file = new FileStream(JournalPath, FileMode.CreateNew)) file.SetLength(JournalReadLimit.MaxBytes); // sparse
+        JournalRead read = new FileJournalStore(JournalPath).ReadFrom(0, 16);
+        Assert.Equal(JournalReadLimit.MaxBytes, read.Tail.Length);
+    }
+
     // ---- Locking across processes.
 
     private FileStream HoldLockFile() => new(JournalPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);

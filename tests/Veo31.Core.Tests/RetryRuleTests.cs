@@ -207,31 +207,41 @@ public class RetryRuleTests
     [Fact]
     public void A_quiet_budget_refills_with_time_but_never_past_its_capacity()
     {
-        var budget = new RetryBudget(depositPerCall: 0, capacity: 2, refillPerSecond: 50);
+        double now = 100;
+        var budget = new RetryBudget(depositPerCall: 0, capacity: 2, refillPerSecond: 50, clock: () => now);
         Assert.True(budget.TryWithdrawRetry());
         Assert.True(budget.TryWithdrawRetry());
-        Thread.Sleep(200);
-        Assert.InRange(budget.Available, 1.9, 2.0);
+        now += 10; // worth 500 tokens
+        Assert.Equal(2, budget.Available, 9);
         Assert.True(budget.TryWithdrawRetry());
     }
+
     [Fact]
     public void A_drained_budget_refills_at_its_rate_not_at_once()
     {
-        var budget = new RetryBudget(depositPerCall: 0, capacity: 10, refillPerSecond: 1);
+        double now = 100;
+        var budget = new RetryBudget(depositPerCall: 0, capacity: 10, refillPerSecond: 4, clock: () => now);
         for (int i = 0; i < 10; i++) Assert.True(budget.TryWithdrawRetry());
-        Thread.Sleep(100);
-        // About a tenth of a token after a tenth of a second (generous bounds: a slow machine may sleep longer).
-        Assert.InRange(budget.Available, 0.05, 0.9);
+        now += 0.0625; // times and rates that binary fractions hold exactly
+        Assert.Equal(0.25, budget.Available, 9);
         Assert.False(budget.TryWithdrawRetry());
+        now += 0.125; // three quarters of a token: still no retry
+        Assert.Equal(0.75, budget.Available, 9);
+        Assert.False(budget.TryWithdrawRetry());
+        now += 0.0625;
+        Assert.True(budget.TryWithdrawRetry());
+        Assert.Equal(0, budget.Available, 9);
     }
 
     [Fact]
     public void A_retry_asked_for_after_a_quiet_spell_may_spend_what_the_spell_refilled()
     {
-        var budget = new RetryBudget(depositPerCall: 0, capacity: 1, refillPerSecond: 20);
+        double now = 100;
+        var budget = new RetryBudget(depositPerCall: 0, capacity: 1, refillPerSecond: 20, clock: () => now);
         Assert.True(budget.TryWithdrawRetry());
-        Thread.Sleep(200);
+        now += 0.0625;
         Assert.True(budget.TryWithdrawRetry()); // asked first, before anything else looked at the budget
+        Assert.False(budget.TryWithdrawRetry());
     }
 }
 

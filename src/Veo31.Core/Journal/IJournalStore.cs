@@ -32,12 +32,13 @@ namespace Veo31.Core.Journal
     /// </summary>
     internal static class JournalReadLimit
     {
-        public const long MaxBytes = 256L << 20;
+        public const int MaxMebibytes = 256;
+        public const long MaxBytes = MaxMebibytes * 1024L * 1024L;
 
         public static void Check(string location, long unread)
         {
             if (unread <= MaxBytes) return;
-            throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + location + "' has " + unread.ToString(CultureInfo.InvariantCulture) + " bytes to read, more than the " + (MaxBytes >> 20).ToString(CultureInfo.InvariantCulture) + " MiB it reads at once. A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point $env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.");
+            throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + location + "' has " + unread.ToString(CultureInfo.InvariantCulture) + " bytes to read, more than the " + MaxMebibytes.ToString(CultureInfo.InvariantCulture) + " MiB it reads at once. A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point $env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.");
         }
     }
 

@@ -14,16 +14,20 @@ namespace Veo31.Core.Resilience
         private readonly double _depositPerCall;
         private readonly double _capacity;
         private readonly double _refillPerSecond;
+        private readonly Func<double> _now;
         private double _tokens;
-        private long _lastRefillTicks;
+        private double _lastRefill;
 
-        public RetryBudget(double depositPerCall = 0.2, double capacity = 20, double refillPerSecond = 2)
+        /// <param name="clock">For tests: the time in seconds; a stopwatch otherwise.</param>
+        public RetryBudget(double depositPerCall = 0.2, double capacity = 20, double refillPerSecond = 2, Func<double>? clock = null)
         {
             _depositPerCall = depositPerCall;
             _capacity = capacity;
             _refillPerSecond = refillPerSecond;
             _tokens = capacity;
-            _lastRefillTicks = Stopwatch.GetTimestamp();
+            var stopwatch = Stopwatch.StartNew();
+            _now = clock ?? (() => stopwatch.Elapsed.TotalSeconds);
+            _lastRefill = _now();
         }
 
         public double Available
@@ -54,10 +58,9 @@ namespace Veo31.Core.Resilience
 
         private void Refill()
         {
-            long now = Stopwatch.GetTimestamp();
-            double seconds = (now - _lastRefillTicks) / (double)Stopwatch.Frequency;
-            _lastRefillTicks = now;
-            _tokens = Math.Min(_capacity, _tokens + seconds * _refillPerSecond);
+            double now = _now();
+            _tokens = Math.Min(_capacity, _tokens + (now - _lastRefill) * _refillPerSecond);
+            _lastRefill = now;
         }
     }
 }
