@@ -29,6 +29,31 @@ public class JobEngineTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static long Stat(IReadOnlyDictionary<string, long> stats, string endpoint) => stats.TryGetValue(endpoint, out long n) ? n : 0;
 
+    // Review 15d: a journal past JournalReadLimit is refused only when it is read. Without a daily cap nothing reads it before
+    // the paid request, so the request is sent and paid for, and then its uuid cannot be recorded. The folder case is caught
+    // when the journal is opened for exactly this reason (FileJournalStore's constructor).
+    [Fact]
+    public async Task A_journal_too_large_to_read_is_found_before_a_paid_request_not_after_it()
+    {
+        await using var h = await EmulatorHarness.StartAsync();
+        string path = Path.Combine(h.TempDir, "journal.jsonl");
+        using (var file = new FileStream(path, FileMode.CreateNew)) file.SetLength(JournalReadLimit.MaxBytes + 1); // sparse
+        VeoException? refused = null;
+        SubmitResult? submitted = null;
+        try
+        {
+            var jobs = new JobService(h.Client, new JobJournal(path));
+            submitted = await jobs.SubmitAsync(new GenerateVideoRequest { Prompt = "a fox" }, CancellationToken.None);
+        }
+        catch (VeoException ex)
+        {
+            refused = ex;
+        }
+        Assert.Equal(0, h.Requests(EmulatorEndpoints.GenerateVideo)); // nothing paid for while its uuid cannot be recorded
+        Assert.Null(submitted?.Job);
+        Assert.Equal(VeoErrorKind.UnsafePath, (refused ?? submitted?.Failure)?.Kind);
+    }
+
     [Fact]
     public async Task A_rate_limit_while_waiting_slows_the_session_down_and_fails_no_job()
     {

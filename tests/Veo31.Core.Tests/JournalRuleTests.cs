@@ -516,6 +516,37 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(new[] { LongUuid1, LongUuid3 }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
     }
 
+    // Review 15d: the refresh before an append sees a deletion only while the journal is still shorter than what the session
+    // read. A second script on the same journal (hostile-world: "two scripts on one journal") that records a job in between
+    // makes it as long again, and the first session's fold silently stays the old one.
+
+    [Theory]
+    [MemberData(nameof(OtherPrograms))]
+    public void A_job_another_session_recorded_after_another_program_deleted_a_line_is_in_this_sessions_view(string program)
+    {
+        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
+        // Another script on the same journal records the next paid job, its line as long as the deleted one.
+        new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
+        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+        Assert.NotNull(session.Find(LongUuid3)); // else the same request would not be matched to the job it paid for
+        Assert.Null(session.Find(LongUuid2));
+    }
+
+    [Theory]
+    [MemberData(nameof(OtherPrograms))]
+    public void A_job_another_session_recorded_after_another_program_deleted_a_line_survives_this_sessions_compaction(string program)
+    {
+        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
+        new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
+        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+
+        // The first session goes on polling job 1 until the journal compacts itself: the other session's paid job must stay.
+        for (int i = 0; i < 300 && !File.ReadLines(JournalPath).First().Contains("\"event\":\"journal\""); i++)
+            session.RecordStatus(Job(LongUuid1, i % 2 == 0 ? VideoStatus.Pending : VideoStatus.Processing));
+        Assert.Contains("\"event\":\"journal\"", File.ReadLines(JournalPath).First()); // it did compact
+        Assert.Contains(LongUuid3, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
+
     [Fact]
     public void An_append_reads_a_UTF8_journal_only_from_where_it_was_last_read()
     {
