@@ -404,6 +404,22 @@ public class JournalRuleTests : IDisposable
         }
     }
 
+    // Review 15d: FF FE 00 00 (UTF-32 LE, Windows PowerShell 5.1's Out-File -Encoding UTF32) starts like FF FE (UTF-16 LE):
+    // it is read as UTF-16, every line is unreadable, and the next write "converts" it into UTF-8 with a NUL after each
+    // character, so the paid jobs in it are gone from every view.
+    [Fact]
+    public void A_journal_resaved_as_UTF32_is_not_taken_for_UTF16()
+    {
+        var writer = new JobJournal(JournalPath);
+        writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        File.WriteAllText(JournalPath, File.ReadAllText(JournalPath), new UTF32Encoding(bigEndian: false, byteOrderMark: true));
+
+        var reader = new JobJournal(JournalPath);
+        reader.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
+        Assert.DoesNotContain((byte)0, File.ReadAllBytes(JournalPath));
+        Assert.Equal(new[] { "u1", "u2" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
+
     [Fact]
     public void A_UTF8_byte_order_mark_before_a_line_is_no_part_of_the_record()
     {
