@@ -319,10 +319,12 @@ namespace Veo31.Storage
             return result.Content.ToArray();
         }
 
-        private static byte[]? DownloadAll(BlobBaseClient blob, BlobRequestConditions? conditions)
+        private byte[]? DownloadAll(BlobBaseClient blob, BlobRequestConditions? conditions)
         {
             try
             {
+                // Sized first: a whole download is bounded like every other journal read.
+                JournalReadLimit.Check(Location, blob.GetProperties(conditions).Value.ContentLength);
                 return blob.DownloadContent(new BlobDownloadOptions { Conditions = conditions }).Value.Content.ToArray();
             }
             catch (RequestFailedException ex) when (ex.Status == 404)

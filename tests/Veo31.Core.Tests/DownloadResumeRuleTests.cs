@@ -743,7 +743,7 @@ public class DownloadResumeRuleTests : IDisposable
         }
     }
 
-    // ---- Review 15: an https video that redirects to plain http is refused, even when the target is loopback (a CDN
+    // ---- An https video that redirects to plain http is refused, even when the target is loopback (a CDN
     // must not steer the client onto a local plain-http service), and nothing is asked of the http target. No TLS is
     // needed to show it: a handler in the test answers for the https host and records every request it is given.
     private sealed class ScriptedHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler

@@ -32,7 +32,7 @@ public class FileNameRuleTests
         Assert.True(SafeFileNames.IsReservedName(device));
     }
 
-    // Review 15: the list above is a copy of the code's list, so it cannot show a name missing from both. Windows also
+    // The list above is a copy of the code's list, so it cannot show a name missing from both. Windows also
     // treats the ISO 8859-1 superscript digits as COM/LPT digits (learn.microsoft.com, "Naming Files, Paths, and
     // Namespaces"), and CreateFile opens the console for CONIN$ and CONOUT$: each of these names a device, not a file.
     [Theory]

@@ -29,9 +29,8 @@ public class JobEngineTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static long Stat(IReadOnlyDictionary<string, long> stats, string endpoint) => stats.TryGetValue(endpoint, out long n) ? n : 0;
 
-    // Review 15d: a journal past JournalReadLimit is refused only when it is read. Without a daily cap nothing reads it before
-    // the paid request, so the request is sent and paid for, and then its uuid cannot be recorded. The folder case is caught
-    // when the journal is opened for exactly this reason (FileJournalStore's constructor).
+    // Without a daily cap nothing else reads the journal before the paid request: a journal too large to read must still stop
+    // it, or the request is paid for and its uuid cannot be recorded.
     [Fact]
     public async Task A_journal_too_large_to_read_is_found_before_a_paid_request_not_after_it()
     {

@@ -20,6 +20,8 @@ public class JournalRuleTests : IDisposable
 
     private static GenerateVideoRequest Request(string prompt) => new() { Prompt = prompt };
 
+    private static readonly string LongPrompt = "a long prompt, as prompts are: " + new string('x', 260);
+
     private int LineCount() => File.ReadAllLines(JournalPath).Length;
 
     // ---- Appending.
@@ -118,13 +120,14 @@ public class JournalRuleTests : IDisposable
         var store = new FileJournalStore(JournalPath);
         var ex = Assert.Throws<VeoException>(() => store.ReadFrom(0, 16));
         Assert.Equal(VeoErrorKind.UnsafePath, ex.Kind);
-        Assert.Equal("The job journal '" + JournalPath + "' has " + size + " bytes to read, more than the 256 MiB it reads at once. " +
-            "A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point " +
-            "$env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.", ex.Message);
+        Assert.Equal("The job journal '" + JournalPath + "' has " + size + " bytes to read, more than the 256 MiB it reads at once: " +
+            "it keeps every job it has recorded, so it grows with use. Move it aside and start a new one (Connect-Veo -JournalPath or " +
+            "$env:VEO_JOURNAL); the uuids of jobs still pending are in its last lines, for Get-VeoVideoStatus.", ex.Message);
         // What is left to read from where a reader stopped is what counts: the last 100 bytes are read as usual.
         JournalRead end = store.ReadFrom(size - 100, 16);
         Assert.Equal((16, 100, size), (end.Head.Length, end.Tail.Length, end.Length));
         Assert.Throws<VeoException>(() => new JobJournal(JournalPath).ReadAll());
+        Assert.Throws<VeoException>(() => new JobJournal(JournalPath).CheckReadable());
     }
 
     [Fact]
@@ -404,9 +407,8 @@ public class JournalRuleTests : IDisposable
         }
     }
 
-    // Review 15d: FF FE 00 00 (UTF-32 LE, Windows PowerShell 5.1's Out-File -Encoding UTF32) starts like FF FE (UTF-16 LE):
-    // it is read as UTF-16, every line is unreadable, and the next write "converts" it into UTF-8 with a NUL after each
-    // character, so the paid jobs in it are gone from every view.
+    // FF FE 00 00 (UTF-32 LE, Windows PowerShell 5.1's Out-File -Encoding UTF32) starts like FF FE (UTF-16 LE): read as
+    // UTF-16, every line would be unreadable, and the next write would turn it into UTF-8 with a NUL after each character.
     [Fact]
     public void A_journal_resaved_as_UTF32_is_not_taken_for_UTF16()
     {
@@ -502,7 +504,7 @@ public class JournalRuleTests : IDisposable
     private JobJournal SessionWhoseJournalLostALineToAnotherProgram(Encoding? utf16)
     {
         var session = new JobJournal(JournalPath);
-        session.RecordSubmitted(Job(LongUuid1, VideoStatus.Pending), Request("a long prompt, as prompts are: " + new string('x', 260)));
+        session.RecordSubmitted(Job(LongUuid1, VideoStatus.Pending), Request(LongPrompt));
         session.RecordSubmitted(Job(LongUuid2, VideoStatus.Pending), Request("a dog"));
         session.RecordStatus(Job(LongUuid1, VideoStatus.Processing));
         Assert.Equal(2, session.ReadAll().Count);
@@ -532,9 +534,8 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(new[] { LongUuid1, LongUuid3 }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
     }
 
-    // Review 15d: the refresh before an append sees a deletion only while the journal is still shorter than what the session
-    // read. A second script on the same journal (hostile-world: "two scripts on one journal") that records a job in between
-    // makes it as long again, and the first session's fold silently stays the old one.
+    // A second script on the same journal that records a job after the deletion makes it as long as the session read it,
+    // with the same head: only the last bytes read, no longer where they were, tell the session to read it again.
 
     [Theory]
     [MemberData(nameof(OtherPrograms))]
@@ -568,7 +569,7 @@ public class JournalRuleTests : IDisposable
     {
         var store = new ReadCountingStore(JournalPath);
         var journal = new JobJournal(store);
-        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request(LongPrompt)); // past the 256 bytes read again each time
         store.ReadsFromStart = 0;
         journal.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
         journal.RecordSaved("u1", "/v/u1.mp4");
@@ -796,7 +797,7 @@ public class JournalRuleTests : IDisposable
     public void A_journal_is_read_from_where_it_was_last_read_and_from_the_start_only_once_it_was_replaced()
     {
         var writer = new JobJournal(JournalPath);
-        writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request(LongPrompt)); // past the 256 bytes read again each time
         var store = new ReadCountingStore(JournalPath);
         var reader = new JobJournal(store);
         Assert.Single(reader.ReadAll());

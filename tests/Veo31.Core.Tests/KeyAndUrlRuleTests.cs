@@ -126,7 +126,7 @@ public class KeyAndUrlRuleTests
         Assert.Contains("video URL", ex.Message);
     }
 
-    // Review 15: spellings that try to pass a non-loopback host off as loopback (or hide one behind user info) are refused.
+    // Spellings that try to pass a non-loopback host off as loopback (or hide one behind user info) are refused.
     [Theory]
     [InlineData("http://127.0.0.1./v.mp4")]
     [InlineData("http://localhost./v.mp4")]
@@ -147,7 +147,7 @@ public class KeyAndUrlRuleTests
         Assert.Equal(VeoErrorKind.UnsafeUrl, ex.Kind);
     }
 
-    // Review 15: other spellings of a loopback address are loopback (what HttpClient connects to is uri.IdnHost, the host checked).
+    // Other spellings of a loopback address are loopback (what HttpClient connects to is uri.IdnHost, the host checked).
     [Theory]
     [InlineData("http://0x7f.1/v.mp4", "127.0.0.1")]
     [InlineData("http://2130706433/v.mp4", "127.0.0.1")]

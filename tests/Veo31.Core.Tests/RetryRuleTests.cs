@@ -259,7 +259,7 @@ public class NeverSentRuleTests
         { "address not available", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.AddressNotAvailable)), true },
         { "name not found", new HttpRequestException(HttpRequestError.NameResolutionError, "x", new SocketException((int)SocketError.HostNotFound)), true },
         { "name not resolved, no socket error", new HttpRequestException(HttpRequestError.NameResolutionError, "x"), true },
-        // Review 15d: "name not found" above is true for NameResolutionError whatever the socket error, so without these two
+        // "name not found" above is true for NameResolutionError whatever the socket error, so without these two
         // rows dropping HostNotFound from the socket errors that mean "never opened" fails no case.
         { "name not found, as a connection error", new HttpRequestException(HttpRequestError.ConnectionError, "x", new SocketException((int)SocketError.HostNotFound)), true },
         { "name not found, a socket error alone", new SocketException((int)SocketError.HostNotFound), true },

@@ -48,6 +48,8 @@ namespace Veo31.Core.Jobs
             if (request == null) throw new ArgumentNullException(nameof(request));
             try
             {
+                // Read first: a paid request is not sent while its uuid could not be recorded (a journal too large to read).
+                Journal.CheckReadable();
                 Spending.Reserve();
             }
             catch (VeoException ex)
@@ -75,7 +77,8 @@ namespace Veo31.Core.Jobs
             if (key == null) return submit();
             lock (_identicalOnTheWire)
             {
-                // A journal that cannot be read finds nothing to reuse: the request is submitted, as without -Reuse.
+                // A journal that cannot be read finds nothing to reuse: the request goes to submit(), as without -Reuse
+                // (which refuses to pay for a uuid the journal could not record).
                 JournalEntry? known = TryRead(() => ReuseRules.FindIn(Journal.ReadAll(), request));
                 if (known != null) return Task.FromResult(new SubmitResult(null, null, null, known));
                 if (_identicalOnTheWire.TryGetValue(key, out Task<SubmitResult>? running))
@@ -103,6 +106,8 @@ namespace Veo31.Core.Jobs
             if (reuse) return ReuseOrSubmit(request, () => SubmitImageFileAsync(request, imageFile, false, uploadProgress, cancellationToken), cancellationToken);
             try
             {
+                // Read first: a paid request is not sent while its uuid could not be recorded (a journal too large to read).
+                Journal.CheckReadable();
                 Spending.Reserve();
             }
             catch (VeoException ex)

@@ -27,8 +27,9 @@ namespace Veo31.Core.Journal
     }
 
     /// <summary>
-    /// The most a journal is read at once. A journal compacts itself long before it holds that much, unless a line it
-    /// cannot read keeps it from compacting; past this a read is refused with a typed error instead of running out of memory.
+    /// The most a journal is read at once: tens of thousands of jobs (a compaction keeps one line per job), or a journal that
+    /// a line it cannot read keeps from compacting. Past this a read is refused with a typed error instead of running out of
+    /// memory.
     /// </summary>
     internal static class JournalReadLimit
     {
@@ -38,7 +39,7 @@ namespace Veo31.Core.Journal
         public static void Check(string location, long unread)
         {
             if (unread <= MaxBytes) return;
-            throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + location + "' has " + unread.ToString(CultureInfo.InvariantCulture) + " bytes to read, more than the " + MaxMebibytes.ToString(CultureInfo.InvariantCulture) + " MiB it reads at once. A line it cannot read (from a newer release, or a hand edit) keeps it from compacting itself: move the file aside or point $env:VEO_JOURNAL (Connect-Veo -JournalPath) at a new one, and look for that line.");
+            throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + location + "' has " + unread.ToString(CultureInfo.InvariantCulture) + " bytes to read, more than the " + MaxMebibytes.ToString(CultureInfo.InvariantCulture) + " MiB it reads at once: it keeps every job it has recorded, so it grows with use. Move it aside and start a new one (Connect-Veo -JournalPath or $env:VEO_JOURNAL); the uuids of jobs still pending are in its last lines, for Get-VeoVideoStatus.");
         }
     }
 

@@ -17,6 +17,9 @@ namespace Veo31.Core.Journal
     {
         public const string EnvironmentVariable = "VEO_JOURNAL";
         private const int HeadBytes = 256;
+        private const int EndBytes = 256;
+        // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not decoding
+        private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
         private const int MinLinesBeforeCompaction = 256;
         private const int LinesPerJobBeforeCompaction = 4;
 
@@ -24,6 +27,7 @@ namespace Veo31.Core.Journal
         private readonly object _foldLock = new object();
         private JournalFold _fold = new JournalFold();
         private byte[] _foldedHead = Array.Empty<byte>();
+        private byte[] _foldedEnd = Array.Empty<byte>();
         private long _foldedLength;
 
         public JobJournal(string path)
@@ -101,6 +105,12 @@ namespace Veo31.Core.Journal
             Append(JournalRecordCodec.OutcomeUnknown(request, fingerprint, reason, DateTimeOffset.UtcNow), durable: true);
         }
 
+        /// <summary>
+        /// Reads what was recorded since the last look, so a journal that cannot be read (too large, not readable) is a
+        /// VeoException before a paid request is sent whose uuid it could not record.
+        /// </summary>
+        public void CheckReadable() => Refresh();
+
         /// <summary>Every job in the order first seen, as the journal holds it now (other processes included).</summary>
         public IReadOnlyList<JournalEntry> ReadAll() => Refresh().Entries.Select(e => e.Clone()).ToList();
 
@@ -151,60 +161,80 @@ namespace Veo31.Core.Journal
         /// <summary>
         /// Folds whatever was appended since the last look; starts over when the store was replaced (compacted, converted
         /// from UTF-16, written over by another program) as far as that shows: it is shorter than what was read, or its
-        /// first 256 bytes are not those seen before. An edit further in that leaves it as long or longer goes unseen.
+        /// first 256 bytes, or the last 256 bytes read, are not those seen before. An edit elsewhere that keeps both goes unseen.
         /// </summary>
         private JournalFold Refresh()
         {
             lock (_foldLock)
             {
-                JournalRead read = _store.ReadFrom(_foldedLength, HeadBytes);
-                // Appends only add bytes after those already there, so the head seen before stays a prefix of the head now.
-                bool replaced = read.Length < _foldedLength || !read.Head.AsSpan().StartsWith(_foldedHead);
+                // The last bytes folded are read again: appends only add bytes after those already there, so both they and
+                // the head stay where they were unless the journal was written over.
+                int overlap = _foldedEnd.Length;
+                JournalRead read = _store.ReadFrom(_foldedLength - overlap, HeadBytes);
+                bool replaced = read.Length < _foldedLength
+                                || !read.Head.AsSpan().StartsWith(_foldedHead)
+                                || !read.Tail.AsSpan().StartsWith(_foldedEnd);
                 Encoding? foreign = ForeignEncoding(read.Head);
                 if ((replaced || foreign != null) && _foldedLength > 0)
                 {
                     _fold = new JournalFold();
                     _foldedLength = 0;
+                    overlap = 0;
                     read = _store.ReadFrom(0, HeadBytes);
                 }
                 _foldedHead = read.Head;
                 if (foreign != null)
                 {
-                    // A journal re-saved as UTF-16 (Windows PowerShell 5.1's Out-File): read it whole; the next write
-                    // converts it back to UTF-8 before appending, so no record is ever lost to an encoding.
-                    FoldText(foreign.GetString(read.Tail));
+                    // A journal re-saved as UTF-16 or UTF-32 (Windows PowerShell 5.1's Out-File): read it whole; the next
+                    // write converts it back to UTF-8 before appending, so no record is ever lost to an encoding.
+                    foreach (string line in foreign.GetString(read.Tail).Split('\n')) FoldLine(line);
                     _foldedLength = read.Length;
+                    _foldedEnd = Array.Empty<byte>();
                     return _fold;
                 }
                 // Up to the last line break: a line still being written is left for a later look.
                 int complete = Array.LastIndexOf(read.Tail, (byte)'\n') + 1;
-                // Stryker disable once Boolean : the byte-order-mark flag only affects encoding, not this decoding
-                FoldText(new UTF8Encoding(false).GetString(read.Tail, 0, complete));
-                _foldedLength += complete;
+                FoldUtf8Lines(read.Tail, overlap, complete);
+                _foldedLength += complete - overlap;
+                int endStart = Math.Max(0, complete - EndBytes);
+                _foldedEnd = read.Tail.AsSpan(endStart, complete - endStart).ToArray();
                 return _fold;
             }
         }
 
-        private void FoldText(string text)
+        /// <summary>Folds whole lines (end is just after a line break), each decoded on its own: no copy of the whole text.</summary>
+        private void FoldUtf8Lines(byte[] bytes, int start, int end)
         {
-            foreach (string raw in text.Split('\n'))
+            while (start < end)
             {
-                // A byte order mark (an editor's, at the start of the file or of a file pasted in) is no part of a record.
-                string line = raw.TrimStart('\uFEFF').TrimEnd('\r');
-                if (line.Trim().Length == 0) continue;
-                _fold.Lines++;
-                if (!JournalRecordCodec.FoldInto(line, _fold)) _fold.HasUnreadableLines = true;
+                int lineEnd = Array.IndexOf(bytes, (byte)'\n', start, end - start);
+                FoldLine(Utf8.GetString(bytes, start, lineEnd - start));
+                start = lineEnd + 1;
             }
         }
 
-        private static Encoding? ForeignEncoding(byte[] head)
+        private void FoldLine(string raw)
         {
-            if (head.Length >= 2 && head[0] == 0xFF && head[1] == 0xFE) return Encoding.Unicode;
-            if (head.Length >= 2 && head[0] == 0xFE && head[1] == 0xFF) return Encoding.BigEndianUnicode;
-            return null;
+            // A byte order mark (an editor's, at the start of the file or of a file pasted in) is no part of a record.
+            string line = raw.TrimStart('\uFEFF').TrimEnd('\r');
+            if (line.Trim().Length == 0) return;
+            _fold.Lines++;
+            if (!JournalRecordCodec.FoldInto(line, _fold)) _fold.HasUnreadableLines = true;
         }
 
-        /// <summary>Rewrites a UTF-16 journal as UTF-8, every line kept (caller holds the lock and has just refreshed).</summary>
+        // What PowerShell's Out-File and Set-Content can write besides UTF-8, told by the byte order mark; UTF-32 first,
+        // as UTF-32 LE's mark starts with UTF-16 LE's.
+        private static readonly Encoding[] ForeignEncodings =
+        {
+            new UTF32Encoding(bigEndian: false, byteOrderMark: true),
+            new UTF32Encoding(bigEndian: true, byteOrderMark: true),
+            new UnicodeEncoding(bigEndian: false, byteOrderMark: true),
+            new UnicodeEncoding(bigEndian: true, byteOrderMark: true),
+        };
+
+        private static Encoding? ForeignEncoding(byte[] head) => ForeignEncodings.FirstOrDefault(e => head.AsSpan().StartsWith(e.GetPreamble()));
+
+        /// <summary>Rewrites a UTF-16 or UTF-32 journal as UTF-8, every line kept (caller holds the lock and has just refreshed).</summary>
         private void ConvertToUtf8IfForeign()
         {
             // The refresh just before saw the head: a UTF-8 journal (the rule) is not read again from its start.
@@ -216,8 +246,7 @@ namespace Veo31.Core.Journal
             // Stryker disable once all : a missing or extra newline here changes nothing read: Append starts each record on a fresh line, and blank lines are skipped
             if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
             // The next refresh sees a new first byte and folds the converted journal from its start.
-            // Stryker disable once Boolean : GetBytes never writes a byte-order mark, whatever this flag (only GetPreamble does)
-            _store.Replace(new UTF8Encoding(false).GetBytes(text));
+            _store.Replace(Utf8.GetBytes(text));
         }
 
         private static string FullPath(string path)
