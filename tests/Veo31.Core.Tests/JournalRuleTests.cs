@@ -409,12 +409,14 @@ public class JournalRuleTests : IDisposable
 
     // FF FE 00 00 (UTF-32 LE, Windows PowerShell 5.1's Out-File -Encoding UTF32) starts like FF FE (UTF-16 LE): read as
     // UTF-16, every line would be unreadable, and the next write would turn it into UTF-8 with a NUL after each character.
-    [Fact]
-    public void A_journal_resaved_as_UTF32_is_not_taken_for_UTF16()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // Out-File -Encoding BigEndianUTF32
+    public void A_journal_resaved_as_UTF32_is_not_taken_for_UTF16(bool bigEndian)
     {
         var writer = new JobJournal(JournalPath);
         writer.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
-        File.WriteAllText(JournalPath, File.ReadAllText(JournalPath), new UTF32Encoding(bigEndian: false, byteOrderMark: true));
+        File.WriteAllText(JournalPath, File.ReadAllText(JournalPath), new UTF32Encoding(bigEndian, byteOrderMark: true));
 
         var reader = new JobJournal(JournalPath);
         reader.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
@@ -819,6 +821,17 @@ public class JournalRuleTests : IDisposable
         var ex = Assert.Throws<VeoException>(() => new JobJournal("bad\0name.jsonl"));
         Assert.Equal(VeoErrorKind.InvalidParameters, ex.Kind);
         Assert.IsType<ArgumentException>(ex.InnerException, exactMatch: false);
+    }
+
+    [Fact]
+    public void Blank_lines_are_no_records_and_do_not_keep_the_journal_from_compacting()
+    {
+        var lines = new List<string> { "{\"event\":\"submitted\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:00Z\"}", "", "   ", "\r" };
+        for (int i = 0; i < 300; i++) lines.Add("{\"event\":\"status\",\"uuid\":\"u1\",\"at\":\"2025-01-01T00:00:01Z\",\"status\":\"processing\"}");
+        File.WriteAllLines(JournalPath, lines);
+        new JobJournal(JournalPath).RecordStatus(Job("u1", VideoStatus.Completed, url: "https://cdn/v"));
+        Assert.Equal(2, LineCount()); // compacted: the header and the job
+        Assert.Equal("https://cdn/v", new JobJournal(JournalPath).Find("u1")!.VideoUrl);
     }
 
     [Fact]

@@ -160,8 +160,8 @@ namespace Veo31.Core.Journal
 
         /// <summary>
         /// Folds whatever was appended since the last look; starts over when the store was replaced (compacted, converted
-        /// from UTF-16, written over by another program) as far as that shows: it is shorter than what was read, or its
-        /// first 256 bytes, or the last 256 bytes read, are not those seen before. An edit elsewhere that keeps both goes unseen.
+        /// from UTF-16, written over by another program) as far as that shows: its first 256 bytes, or the last 256 bytes
+        /// read (gone from a shorter journal), are not those seen before. An edit elsewhere that keeps both goes unseen.
         /// </summary>
         private JournalFold Refresh()
         {
@@ -171,9 +171,8 @@ namespace Veo31.Core.Journal
                 // the head stay where they were unless the journal was written over.
                 int overlap = _foldedEnd.Length;
                 JournalRead read = _store.ReadFrom(_foldedLength - overlap, HeadBytes);
-                bool replaced = read.Length < _foldedLength
-                                || !read.Head.AsSpan().StartsWith(_foldedHead)
-                                || !read.Tail.AsSpan().StartsWith(_foldedEnd);
+                // A journal now shorter than what was folded has lost those last bytes too.
+                bool replaced = !read.Head.AsSpan().StartsWith(_foldedHead) || !read.Tail.AsSpan().StartsWith(_foldedEnd);
                 Encoding? foreign = ForeignEncoding(read.Head);
                 if ((replaced || foreign != null) && _foldedLength > 0)
                 {
