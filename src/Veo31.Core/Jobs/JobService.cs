@@ -46,17 +46,27 @@ namespace Veo31.Core.Jobs
         public Task<SubmitResult> SubmitAsync(GenerateVideoRequest request, CancellationToken cancellationToken)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
+            VeoException? refused = ReserveToPay();
+            if (refused != null) return Task.FromResult(new SubmitResult(null, refused, null));
+            return SendReservedAsync(request, cancellationToken);
+        }
+
+        /// <summary>
+        /// Before anything paid is sent: the journal must be readable (else it could not record the uuid: a journal too large
+        /// to read) and the spending caps must allow one more. Null when it may be sent; the refusal otherwise.
+        /// </summary>
+        private VeoException? ReserveToPay()
+        {
             try
             {
-                // Read first: a paid request is not sent while its uuid could not be recorded (a journal too large to read).
                 Journal.CheckReadable();
                 Spending.Reserve();
+                return null;
             }
             catch (VeoException ex)
             {
-                return Task.FromResult(new SubmitResult(null, ex, null));
+                return ex;
             }
-            return SendReservedAsync(request, cancellationToken);
         }
 
         /// <summary>
@@ -104,16 +114,8 @@ namespace Veo31.Core.Jobs
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             if (reuse) return ReuseOrSubmit(request, () => SubmitImageFileAsync(request, imageFile, false, uploadProgress, cancellationToken), cancellationToken);
-            try
-            {
-                // Read first: a paid request is not sent while its uuid could not be recorded (a journal too large to read).
-                Journal.CheckReadable();
-                Spending.Reserve();
-            }
-            catch (VeoException ex)
-            {
-                return Task.FromResult(new SubmitResult(null, ex, null));
-            }
+            VeoException? refused = ReserveToPay();
+            if (refused != null) return Task.FromResult(new SubmitResult(null, refused, null));
             return UploadThenSendAsync(request, imageFile, uploadProgress, cancellationToken);
         }
 
