@@ -538,15 +538,20 @@ public class JournalRuleTests : IDisposable
 
     // A second script on the same journal that records a job after the deletion makes it as long as the session read it,
     // with the same head: only the last bytes read, no longer where they were, tell the session to read it again.
+    private JobJournal SessionAfterAnotherScriptRecordedAJob(string program)
+    {
+        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
+        // The next paid job, its line as long as the deleted one.
+        new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
+        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+        return session;
+    }
 
     [Theory]
     [MemberData(nameof(OtherPrograms))]
     public void A_job_another_session_recorded_after_another_program_deleted_a_line_is_in_this_sessions_view(string program)
     {
-        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
-        // Another script on the same journal records the next paid job, its line as long as the deleted one.
-        new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
-        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+        JobJournal session = SessionAfterAnotherScriptRecordedAJob(program);
         Assert.NotNull(session.Find(LongUuid3)); // else the same request would not be matched to the job it paid for
         Assert.Null(session.Find(LongUuid2));
     }
@@ -555,9 +560,7 @@ public class JournalRuleTests : IDisposable
     [MemberData(nameof(OtherPrograms))]
     public void A_job_another_session_recorded_after_another_program_deleted_a_line_survives_this_sessions_compaction(string program)
     {
-        JobJournal session = SessionWhoseJournalLostALineToAnotherProgram(program == "Out-File" ? Encoding.Unicode : null);
-        new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid3, VideoStatus.Pending), Request("a cat"));
-        Assert.NotNull(new JobJournal(JournalPath).Find(LongUuid3));
+        JobJournal session = SessionAfterAnotherScriptRecordedAJob(program);
 
         // The first session goes on polling job 1 until the journal compacts itself: the other session's paid job must stay.
         for (int i = 0; i < 300 && !File.ReadLines(JournalPath).First().Contains("\"event\":\"journal\""); i++)
