@@ -124,6 +124,45 @@ public class HostileWaitAndJournalTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.IsType<InvalidOperationException>(submitted.JournalError!.InnerException);
     }
 
+    // Review 15e: the read before a paid request (CheckReadable) is journal work like every other, but it is outside
+    // TryJournal: a store that fails there with anything but a VeoException (a bug, an SDK exception the blob store does not
+    // map) escapes SubmitAsync raw, and New-VeoVideo's batch ends on it. Nothing is sent either way; the refusal should be typed.
+    [Fact]
+    public async Task A_journal_store_that_fails_unexpectedly_on_the_read_before_a_paid_request_refuses_it_with_a_typed_error()
+    {
+        await using var h = await EmulatorHarness.StartAsync();
+        var jobs = new JobService(h.Client, new JobJournal(new UnreadableStore()));
+        SubmitResult submitted = await jobs.SubmitAsync(new GenerateVideoRequest { Prompt = "a fox" }, CancellationToken.None);
+        Assert.Null(submitted.Job);
+        Assert.Equal(VeoErrorKind.StorageFailed, submitted.Failure?.Kind);
+        Assert.Equal(0, h.Requests(EmulatorEndpoints.GenerateVideo));
+    }
+
+    // Review 15e: CheckReadable takes a journal that is missing for a first run and one whose folder cannot be made (a path
+    // under a file here; on Windows an unmapped drive letter, a folder deleted or renamed) alike: nothing to read, so the
+    // paid request goes out, and only then does the append find that the journal cannot be locked or written: the uuid is
+    // paid for and unrecorded, which is what the check was added to prevent.
+    [Fact]
+    public async Task A_journal_whose_folder_cannot_be_made_is_found_before_a_paid_request_not_after_it()
+    {
+        await using var h = await EmulatorHarness.StartAsync();
+        File.WriteAllText(Path.Combine(h.TempDir, "file"), "x");
+        var jobs = new JobService(h.Client, new JobJournal(Path.Combine(h.TempDir, "file", "journal.jsonl")));
+        SubmitResult submitted = await jobs.SubmitAsync(new GenerateVideoRequest { Prompt = "a fox" }, CancellationToken.None);
+        Assert.Equal(0, h.Requests(EmulatorEndpoints.GenerateVideo)); // nothing paid for while its uuid cannot be recorded
+        Assert.Null(submitted.Job);
+        Assert.Equal(VeoErrorKind.UnsafePath, submitted.Failure?.Kind);
+    }
+
+    private sealed class UnreadableStore : IJournalStore
+    {
+        public string Location => "unreadable-store";
+        public JournalRead ReadFrom(long offset, int headBytes) => throw new InvalidOperationException("a store bug");
+        public IDisposable Lock() => throw new InvalidOperationException("a store bug");
+        public long Append(byte[] record, bool durable) => throw new InvalidOperationException("a store bug");
+        public void Replace(byte[] contents) => throw new InvalidOperationException("a store bug");
+    }
+
     private sealed class ThrowingStore : IJournalStore
     {
         public string Location => "throwing-store";

@@ -1012,4 +1012,97 @@ public class JournalRuleTests : IDisposable
         }
         Assert.Equal(Path.GetFullPath("rel/j.jsonl"), new JobJournal("rel/j.jsonl").Path);
     }
+
+    // ---- Review 15e: reading again from the start.
+
+    /// <summary>A file store in which something happens (another process acts, a read fails) just before a read from the start.</summary>
+    private sealed class BetweenReadsStore(string path) : IJournalStore
+    {
+        private readonly FileJournalStore _file = new(path);
+        public Action? BeforeNextReadFromStart;
+        public string Location => _file.Location;
+        public IDisposable Lock() => _file.Lock();
+        public long Append(byte[] record, bool durable) => _file.Append(record, durable);
+        public void Replace(byte[] contents) => _file.Replace(contents);
+
+        public JournalRead ReadFrom(long offset, int headBytes)
+        {
+            if (offset == 0) Interlocked.Exchange(ref BeforeNextReadFromStart, null)?.Invoke();
+            return _file.ReadFrom(offset, headBytes);
+        }
+    }
+
+    // Review 15e: Refresh takes the encoding from its first read and keeps it for the read from the start that follows. A
+    // second session's first write turns a UTF-16 journal back into UTF-8 between the two: the UTF-8 bytes are decoded as
+    // UTF-16 (one unreadable line, every job gone from view), and as the head now stays the same, never read again.
+    [Fact]
+    public void A_journal_another_session_turns_back_into_UTF8_between_two_reads_is_read_as_UTF8()
+    {
+        var writer = new JobJournal(JournalPath);
+        writer.RecordSubmitted(Job(LongUuid1, VideoStatus.Pending), Request(LongPrompt));
+        File.WriteAllText(JournalPath, File.ReadAllText(JournalPath), Encoding.Unicode); // Out-File in Windows PowerShell 5.1
+        var store = new BetweenReadsStore(JournalPath);
+        var session = new JobJournal(store);
+        Assert.Equal(LongUuid1, Assert.Single(session.ReadAll()).Uuid);
+
+        // The session's next look: its first read still sees UTF-16; before it reads again from the start, another session
+        // records a paid job, which turns the journal back into UTF-8 first.
+        store.BeforeNextReadFromStart = () => new JobJournal(JournalPath).RecordSubmitted(Job(LongUuid2, VideoStatus.Pending), Request("a dog"));
+        Assert.Equal(new[] { LongUuid1, LongUuid2 }, session.ReadAll().Select(e => e.Uuid));
+        Assert.Equal(new[] { LongUuid1, LongUuid2 }, session.ReadAll().Select(e => e.Uuid)); // and on every later look
+    }
+
+    // Review 15e: the reset sets the folded length to 0 but keeps the end bytes until the read from the start succeeds. When
+    // that read fails once (a sharing violation on Windows, a permission changed and changed back), every later look reads
+    // from 0 - 256 and fails: the session can no longer record or submit anything until it is made again.
+    [Fact]
+    public void A_journal_that_could_not_be_read_again_from_its_start_once_is_read_once_it_can_be()
+    {
+        var store = new BetweenReadsStore(JournalPath);
+        var session = new JobJournal(store);
+        session.RecordSubmitted(Job(LongUuid1, VideoStatus.Pending), Request(LongPrompt)); // past the 256 bytes read again each time
+        File.WriteAllText(JournalPath, "{\"event\":\"submitted\",\"uuid\":\"u9\",\"at\":\"2025-01-01T00:00:00Z\"}\n"); // replaced by another writer
+
+        store.BeforeNextReadFromStart = () => throw new VeoException(VeoErrorKind.UnsafePath, "The job journal '" + JournalPath + "' cannot be read: in use");
+        Assert.Throws<VeoException>(() => session.ReadAll());
+        Assert.Equal(new[] { "u9" }, session.ReadAll().Select(e => e.Uuid));
+        session.RecordSubmitted(Job("u10", VideoStatus.Pending), Request("p"));
+        Assert.Equal(new[] { "u9", "u10" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
+
+    // Review 15e: `$line >> journal.jsonl` (or `Get-Content other.jsonl >> journal.jsonl` to merge two journals) in Windows
+    // PowerShell 5.1 is Out-File -Append, which writes UTF-16 LE without a byte order mark after the UTF-8 lines (it does not
+    // look at the file's encoding, unlike Add-Content). Each such line is read as UTF-8 with a NUL after every character:
+    // unreadable, so the paid job in it is in the file but never in view (Get-VeoVideo, -Reuse).
+    [Fact]
+    public void A_line_appended_by_Windows_PowerShell_redirection_as_UTF16_is_read()
+    {
+        var journal = new JobJournal(JournalPath);
+        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
+        string merged = Text(JournalRecordCodec.Submitted(Job("u2", VideoStatus.Pending), Request("from another machine"), DateTimeOffset.UtcNow));
+        using (var file = new FileStream(JournalPath, FileMode.Append)) file.Write(Encoding.Unicode.GetBytes(merged + "\r\n"));
+        Assert.Equal(new[] { "u1", "u2" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+        Assert.Equal(new[] { "u1", "u2" }, journal.ReadAll().Select(e => e.Uuid));
+    }
+
+    // Review 15e (older than this change, made worse by CheckReadable): JournalRecordCodec.FoldInto catches only JsonException,
+    // but JsonElement.GetString throws InvalidOperationException for a lone surrogate escape ("\ud83d", as ConvertTo-Json and
+    // other JSON writers spell a prompt cut in the middle of an emoji). One such line written by another tool or a hand edit
+    // makes every read of the journal throw, raw, in every session: no record can be written, and every paid request is
+    // refused by CheckReadable with that raw exception, until someone finds the line. An unreadable line should stay one.
+    // (The first half holds: the module itself writes such a prompt so that it reads back.)
+    [Fact]
+    public void A_line_holding_a_lone_surrogate_escape_is_one_unreadable_line_not_a_journal_that_cannot_be_read()
+    {
+        var journal = new JobJournal(JournalPath);
+        string cut = "a cat \U0001F431".Substring(0, 7); // ends in a lone high surrogate
+        Exception? recording = Record.Exception(() => journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request(cut)));
+        journal.RecordSubmitted(Job("u2", VideoStatus.Pending), Request("p"));
+        Assert.Contains("u2", new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+        if (recording == null) Assert.NotNull(new JobJournal(JournalPath).Find("u1")); // recorded, so it is read back
+
+        File.AppendAllText(JournalPath, "{\"event\":\"submitted\",\"uuid\":\"u3\",\"at\":\"2025-01-01T00:00:00Z\",\"prompt\":\"\\ud83d\"}\n");
+        journal.RecordSubmitted(Job("u4", VideoStatus.Pending), Request("p"));
+        Assert.Contains("u4", new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
+    }
 }
