@@ -124,7 +124,7 @@ public class HostileWaitAndJournalTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.IsType<InvalidOperationException>(submitted.JournalError!.InnerException);
     }
 
-    // Review 15e: the read before a paid request (CheckReadable) is journal work like every other, but it is outside
+    // the read before a paid request (CheckReadable) is journal work like every other, but it is outside
     // TryJournal: a store that fails there with anything but a VeoException (a bug, an SDK exception the blob store does not
     // map) escapes SubmitAsync raw, and New-VeoVideo's batch ends on it. Nothing is sent either way; the refusal should be typed.
     [Fact]
@@ -138,7 +138,7 @@ public class HostileWaitAndJournalTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(0, h.Requests(EmulatorEndpoints.GenerateVideo));
     }
 
-    // Review 15e: CheckReadable takes a journal that is missing for a first run and one whose folder cannot be made (a path
+    // CheckReadable takes a journal that is missing for a first run and one whose folder cannot be made (a path
     // under a file here; on Windows an unmapped drive letter, a folder deleted or renamed) alike: nothing to read, so the
     // paid request goes out, and only then does the append find that the journal cannot be locked or written: the uuid is
     // paid for and unrecorded, which is what the check was added to prevent.
@@ -163,11 +163,13 @@ public class HostileWaitAndJournalTests(Xunit.Abstractions.ITestOutputHelper out
         public void Replace(byte[] contents) => throw new InvalidOperationException("a store bug");
     }
 
+    /// <summary>A store that breaks once the paid request is sent: its first lock (the check before paying) is taken.</summary>
     private sealed class ThrowingStore : IJournalStore
     {
+        private int _locks;
         public string Location => "throwing-store";
         public JournalRead ReadFrom(long offset, int headBytes) => new(Array.Empty<byte>(), Array.Empty<byte>(), 0);
-        public IDisposable Lock() => throw new InvalidOperationException("a store bug");
+        public IDisposable Lock() => Interlocked.Increment(ref _locks) == 1 ? new HeldLock(() => { }) : throw new InvalidOperationException("a store bug");
         public long Append(byte[] record, bool durable) => throw new InvalidOperationException("a store bug");
         public void Replace(byte[] contents) => throw new InvalidOperationException("a store bug");
     }

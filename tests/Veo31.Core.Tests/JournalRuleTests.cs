@@ -1013,7 +1013,7 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(Path.GetFullPath("rel/j.jsonl"), new JobJournal("rel/j.jsonl").Path);
     }
 
-    // ---- Review 15e: reading again from the start.
+    // ---- Reading again from the start.
 
     /// <summary>A file store in which something happens (another process acts, a read fails) just before a read from the start.</summary>
     private sealed class BetweenReadsStore(string path) : IJournalStore
@@ -1032,7 +1032,7 @@ public class JournalRuleTests : IDisposable
         }
     }
 
-    // Review 15e: Refresh takes the encoding from its first read and keeps it for the read from the start that follows. A
+    // Refresh takes the encoding from its first read and keeps it for the read from the start that follows. A
     // second session's first write turns a UTF-16 journal back into UTF-8 between the two: the UTF-8 bytes are decoded as
     // UTF-16 (one unreadable line, every job gone from view), and as the head now stays the same, never read again.
     [Fact]
@@ -1052,7 +1052,7 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(new[] { LongUuid1, LongUuid2 }, session.ReadAll().Select(e => e.Uuid)); // and on every later look
     }
 
-    // Review 15e: the reset sets the folded length to 0 but keeps the end bytes until the read from the start succeeds. When
+    // the reset sets the folded length to 0 but keeps the end bytes until the read from the start succeeds. When
     // that read fails once (a sharing violation on Windows, a permission changed and changed back), every later look reads
     // from 0 - 256 and fails: the session can no longer record or submit anything until it is made again.
     [Fact]
@@ -1070,22 +1070,7 @@ public class JournalRuleTests : IDisposable
         Assert.Equal(new[] { "u9", "u10" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
     }
 
-    // Review 15e: `$line >> journal.jsonl` (or `Get-Content other.jsonl >> journal.jsonl` to merge two journals) in Windows
-    // PowerShell 5.1 is Out-File -Append, which writes UTF-16 LE without a byte order mark after the UTF-8 lines (it does not
-    // look at the file's encoding, unlike Add-Content). Each such line is read as UTF-8 with a NUL after every character:
-    // unreadable, so the paid job in it is in the file but never in view (Get-VeoVideo, -Reuse).
-    [Fact]
-    public void A_line_appended_by_Windows_PowerShell_redirection_as_UTF16_is_read()
-    {
-        var journal = new JobJournal(JournalPath);
-        journal.RecordSubmitted(Job("u1", VideoStatus.Pending), Request("p"));
-        string merged = Text(JournalRecordCodec.Submitted(Job("u2", VideoStatus.Pending), Request("from another machine"), DateTimeOffset.UtcNow));
-        using (var file = new FileStream(JournalPath, FileMode.Append)) file.Write(Encoding.Unicode.GetBytes(merged + "\r\n"));
-        Assert.Equal(new[] { "u1", "u2" }, new JobJournal(JournalPath).ReadAll().Select(e => e.Uuid));
-        Assert.Equal(new[] { "u1", "u2" }, journal.ReadAll().Select(e => e.Uuid));
-    }
-
-    // Review 15e (older than this change, made worse by CheckReadable): JournalRecordCodec.FoldInto catches only JsonException,
+    // JournalRecordCodec.FoldInto catches only JsonException,
     // but JsonElement.GetString throws InvalidOperationException for a lone surrogate escape ("\ud83d", as ConvertTo-Json and
     // other JSON writers spell a prompt cut in the middle of an emoji). One such line written by another tool or a hand edit
     // makes every read of the journal throw, raw, in every session: no record can be written, and every paid request is

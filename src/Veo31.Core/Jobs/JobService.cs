@@ -57,9 +57,10 @@ namespace Veo31.Core.Jobs
         /// </summary>
         private VeoException? ReserveToPay()
         {
+            VeoException? journal = TryJournal(Journal.CheckReadable);
+            if (journal != null) return journal;
             try
             {
-                Journal.CheckReadable();
                 Spending.Reserve();
                 return null;
             }

@@ -109,7 +109,12 @@ namespace Veo31.Core.Journal
         /// Reads what was recorded since the last look, so a journal that cannot be read (too large, not readable) is a
         /// VeoException before a paid request is sent whose uuid it could not record.
         /// </summary>
-        public void CheckReadable() => Refresh();
+        public void CheckReadable()
+        {
+            // Under the lock, as the record will be: a folder that cannot be made fails here too, not only after paying.
+            using (_store.Lock())
+                Refresh();
+        }
 
         /// <summary>Every job in the order first seen, as the journal holds it now (other processes included).</summary>
         public IReadOnlyList<JournalEntry> ReadAll() => Refresh().Entries.Select(e => e.Clone()).ToList();
@@ -178,8 +183,10 @@ namespace Veo31.Core.Journal
                 {
                     _fold = new JournalFold();
                     _foldedLength = 0;
+                    _foldedEnd = Array.Empty<byte>(); // so a read from the start that fails is tried again from the start
                     overlap = 0;
                     read = _store.ReadFrom(0, HeadBytes);
+                    foreign = ForeignEncoding(read.Head); // another session may have converted it in between
                 }
                 _foldedHead = read.Head;
                 if (foreign != null)

@@ -116,67 +116,79 @@ namespace Veo31.Core.Journal
             }
             using (document)
             {
-                JsonElement root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) return false;
-                string? kind = Text(root, "event");
-                string? uuid = Text(root, "uuid");
-                DateTimeOffset at = Date(root, "at") ?? DateTimeOffset.MinValue;
-                string? fingerprint = Text(root, "fingerprint");
-                bool unknownOutcome = kind == "outcomeUnknown" || (kind == "entry" && Bool(root, "outcomeUnknown"));
-                if (unknownOutcome)
+                try
                 {
-                    // No uuid to fold by: each lost answer is its own entry.
-                    JournalEntry lost = fold.GetOrAddLostAnswer(fingerprint, Iso(at), () => new JournalEntry { Submitted = at });
-                    lost.IsOutcomeUnknown = true;
-                    lost.RequestFingerprint = fingerprint;
-                    lost.LastStatus = VideoStatus.Unknown;
-                    ReadRequest(root, lost);
-                    lost.FailureReason = Text(root, "reason") ?? Text(root, "failureReason") ?? lost.FailureReason;
-                    return true;
+                    return FoldInto(document.RootElement, fold);
                 }
-                if (kind == "journal") return true;
-                if (string.IsNullOrEmpty(uuid) || kind == null) return false;
-                JournalEntry entry = fold.GetOrAdd(uuid!, () => new JournalEntry { Uuid = uuid!, Submitted = at, LastStatus = VideoStatus.Pending });
+                catch (InvalidOperationException)
+                {
+                    // A string holding a lone surrogate escape ("\ud83d": an emoji cut in two by another tool) cannot be read.
+                    return false;
+                }
+            }
+        }
 
-                switch (kind)
-                {
-                    case "submitted":
-                        entry.Submitted = at;
-                        ReadRequest(root, entry);
-                        // Releases before fingerprints wrote none; a submitted line is a paid generation all the same
-                        // (the daily cap counts it), so its fingerprint is made from the request it records.
-                        entry.RequestFingerprint = fingerprint ?? entry.RequestFingerprint ?? FingerprintOf(entry);
-                        entry.CreatedAt = Date(root, "createdAt") ?? entry.CreatedAt;
-                        if (entry.LastChecked == null)
-                        {
-                            string? status = Text(root, "status");
-                            entry.LastStatus = status == null ? VideoStatus.Pending : VideoJobParser.ParseStatus(status);
-                        }
-                        break;
-                    case "status":
-                        ReadStatus(root, entry);
-                        entry.LastChecked = at;
-                        entry.IsGone = false;
-                        break;
-                    case "saved":
-                        entry.SavedPath = Text(root, "savedPath") ?? entry.SavedPath;
-                        break;
-                    case "gone":
-                        entry.IsGone = true;
-                        break;
-                    case "entry":
-                        entry.Submitted = at;
-                        ReadRequest(root, entry);
-                        ReadStatus(root, entry);
-                        entry.CreatedAt = Date(root, "createdAt");
-                        entry.LastChecked = Date(root, "lastChecked");
-                        entry.SavedPath = Text(root, "savedPath");
-                        entry.IsGone = Bool(root, "gone");
-                        entry.RequestFingerprint = fingerprint;
-                        break;
-                }
+        private static bool FoldInto(JsonElement root, JournalFold fold)
+        {
+            if (root.ValueKind != JsonValueKind.Object) return false;
+            string? kind = Text(root, "event");
+            string? uuid = Text(root, "uuid");
+            DateTimeOffset at = Date(root, "at") ?? DateTimeOffset.MinValue;
+            string? fingerprint = Text(root, "fingerprint");
+            bool unknownOutcome = kind == "outcomeUnknown" || (kind == "entry" && Bool(root, "outcomeUnknown"));
+            if (unknownOutcome)
+            {
+                // No uuid to fold by: each lost answer is its own entry.
+                JournalEntry lost = fold.GetOrAddLostAnswer(fingerprint, Iso(at), () => new JournalEntry { Submitted = at });
+                lost.IsOutcomeUnknown = true;
+                lost.RequestFingerprint = fingerprint;
+                lost.LastStatus = VideoStatus.Unknown;
+                ReadRequest(root, lost);
+                lost.FailureReason = Text(root, "reason") ?? Text(root, "failureReason") ?? lost.FailureReason;
                 return true;
             }
+            if (kind == "journal") return true;
+            if (string.IsNullOrEmpty(uuid) || kind == null) return false;
+            JournalEntry entry = fold.GetOrAdd(uuid!, () => new JournalEntry { Uuid = uuid!, Submitted = at, LastStatus = VideoStatus.Pending });
+
+            switch (kind)
+            {
+                case "submitted":
+                    entry.Submitted = at;
+                    ReadRequest(root, entry);
+                    // Releases before fingerprints wrote none; a submitted line is a paid generation all the same
+                    // (the daily cap counts it), so its fingerprint is made from the request it records.
+                    entry.RequestFingerprint = fingerprint ?? entry.RequestFingerprint ?? FingerprintOf(entry);
+                    entry.CreatedAt = Date(root, "createdAt") ?? entry.CreatedAt;
+                    if (entry.LastChecked == null)
+                    {
+                        string? status = Text(root, "status");
+                        entry.LastStatus = status == null ? VideoStatus.Pending : VideoJobParser.ParseStatus(status);
+                    }
+                    break;
+                case "status":
+                    ReadStatus(root, entry);
+                    entry.LastChecked = at;
+                    entry.IsGone = false;
+                    break;
+                case "saved":
+                    entry.SavedPath = Text(root, "savedPath") ?? entry.SavedPath;
+                    break;
+                case "gone":
+                    entry.IsGone = true;
+                    break;
+                case "entry":
+                    entry.Submitted = at;
+                    ReadRequest(root, entry);
+                    ReadStatus(root, entry);
+                    entry.CreatedAt = Date(root, "createdAt");
+                    entry.LastChecked = Date(root, "lastChecked");
+                    entry.SavedPath = Text(root, "savedPath");
+                    entry.IsGone = Bool(root, "gone");
+                    entry.RequestFingerprint = fingerprint;
+                    break;
+            }
+            return true;
         }
 
         private static string FingerprintOf(JournalEntry entry)
