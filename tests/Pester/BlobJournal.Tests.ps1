@@ -381,8 +381,9 @@ Connect-Veo -BaseUri '$($Emulator.ApiUri)' -ApiKey (ConvertTo-SecureString '$($E
 Describe 'An interrupted compaction that cannot be finished' {
     BeforeEach { Disconnect-Veo -ErrorAction SilentlyContinue }
     # A writer died mid-compaction and the snapshot sibling is leased by someone else, so the next writer cannot finish
-    # it: the lock must be released once (a second release threw and took the paid job's answer with it).
-    It 'a paid job is still output (with JournalWriteFailed/StorageFailed) when the journal lock fails while finishing a compaction' {
+    # it: nothing is paid for while the journal cannot record the uuid, the failure is typed, and the lock is released
+    # once (a second release threw), so the journal works again once the other party lets go.
+    It 'a paid request is refused with nothing charged when the journal lock fails while finishing a compaction, and works once it can be finished' {
         $name = New-PreparedBlobName 'unfinishable'
         $line = '{"event":"submitted","uuid":"earlier-job","at":"' + [DateTimeOffset]::UtcNow.ToString('o') + '","prompt":"p","status":"pending"}' + "`n"
         # A journal flagged as compacting (a writer died mid-compaction) ...
@@ -401,11 +402,17 @@ Describe 'An interrupted compaction that cannot be finished' {
             $errors = @($_)
         }
         $after = (Invoke-RestMethod -Uri "$($Emulator.ControlUri)/jobs" -NoProxy).Count
-        $after | Should -Be ($before + 1) -Because 'the API accepted (and charged) the generation'
+        $after | Should -Be $before -Because 'nothing is paid for while the journal could not record its uuid'
         $shown = @($errors | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }) -join ' | '
-        $video | Should -Not -BeNullOrEmpty -Because "the paid job's uuid must reach the user; got only: $shown"
-        $video.Uuid | Should -Not -BeNullOrEmpty
+        $video | Should -BeNullOrEmpty
+        @($errors).Count | Should -Be 1 -Because $shown
         @($errors | Where-Object FullyQualifiedErrorId -Like 'UnexpectedError,*').Count | Should -Be 0 -Because $shown
-        @($errors | Where-Object FullyQualifiedErrorId -Like 'JournalWriteFailed,*').Count | Should -Be 1 -Because $shown
+        $errors[0].Exception.Message | Should -Match 'cannot be locked' -Because $shown
+
+        # The other party lets go: the same session finishes the compaction and records the next paid job.
+        (Invoke-Blob -Path "$name.compacting" -Query '&comp=lease' -Headers @{ 'x-ms-lease-action' = 'break'; 'x-ms-lease-break-period' = '0' }).StatusCode | Should -Be 202
+        $video = New-VeoVideo -Prompt 'review13 paid once the journal can be locked'
+        $video.Uuid | Should -Not -BeNullOrEmpty
+        @(Get-VeoVideo | Where-Object Uuid -EQ $video.Uuid).Count | Should -Be 1
     }
 }
