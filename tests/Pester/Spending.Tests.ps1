@@ -166,15 +166,16 @@ Describe 'Spending caps when the journal misbehaves' {
         Reset-VeoEmulatorStats $Emulator
     }
 
-    It 'the daily cap holds when the journal can be read but not written (every accepted job is still spent)' {
+    It 'nothing is spent while the journal can be read but not locked for writing (a uuid it could not record)' {
         $journal = Connect-Fresh @{ MaxGenerationsPerDay = 1 }
-        # Something else holds the journal's lock path: appends fail, reads work.
+        # Something else holds the journal's lock path: reads work, the lock (and so every append) fails.
         $null = New-Item -ItemType Directory -Path ($journal + '.lock')
-        $record = $null
-        try { 'one', 'two', 'three' | New-VeoVideo -ThrottleLimit 1 -ErrorAction SilentlyContinue | Out-Null } catch { $record = $_ }
-        (Get-VeoEmulatorStats $Emulator).generations | Should -Be 1
-        $record.FullyQualifiedErrorId | Should -BeLike 'QuotaExceeded,*'
-        (Get-VeoSession).GenerationsLast24Hours | Should -Be 1
+        $errors = $null
+        'one', 'two', 'three' | New-VeoVideo -ThrottleLimit 1 -ErrorAction SilentlyContinue -ErrorVariable errors | Out-Null
+        (Get-VeoEmulatorStats $Emulator).generations | Should -Be 0
+        @($errors).Count | Should -Be 3
+        @($errors | Where-Object { $_.Exception.Message -match 'cannot be locked' }).Count | Should -Be 3
+        (Get-VeoSession).GenerationsLast24Hours | Should -Be 0
     }
 
     It 'the daily cap counts submitted lines an older release wrote (no fingerprint)' {
