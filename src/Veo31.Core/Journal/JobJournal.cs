@@ -106,8 +106,9 @@ namespace Veo31.Core.Journal
         }
 
         /// <summary>
-        /// Reads what was recorded since the last look, so a journal that cannot be read (too large, not readable) is a
-        /// VeoException before a paid request is sent whose uuid it could not record.
+        /// Reads, under the lock, what was recorded since the last look, so a journal that cannot be read or locked (too
+        /// large, not readable, its folder cannot be made) is a VeoException before a paid request is sent whose uuid it
+        /// could not record.
         /// </summary>
         public void CheckReadable()
         {
